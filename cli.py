@@ -1,0 +1,291 @@
+"""The `flywheel` command: everything that is not a page."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path
+
+import click
+from sqlalchemy import Connection, exc, text
+
+from db.settings import DatabaseUnavailable, database_url, plain
+
+ROOT = Path(__file__).resolve().parent
+GRAINS = ("week", "month", "quarter")
+KPI_COLUMNS = (
+    "kpi_id",
+    "org_unit_id",
+    "grain",
+    "period_start",
+    "numerator",
+    "denominator",
+    "value",
+    "target",
+    "status",
+    "partial",
+)
+SCORE_COLUMNS = ("org_unit_id", "grain", "period_start", "people", "process", "technology", "index", "partial")
+
+
+class UserError(click.ClickException):
+    """An expected failure, printed as one line without a traceback."""
+
+
+class Group(click.Group):
+    """Turn every failure into one clear line on stderr and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except DatabaseUnavailable as e:
+            raise UserError(str(e)) from None
+        except exc.OperationalError as e:
+            raise UserError(f"cannot reach the database: {_first_line(e.orig or e)}") from None
+        except exc.DBAPIError as e:
+            raise UserError(f"database error: {_first_line(e.orig or e)}") from None
+        except Exception as e:  # last resort: still one line, with the type for a bug report
+            raise UserError(f"{type(e).__name__}: {_first_line(e)}") from None
+
+
+def _first_line(e: object) -> str:
+    return str(e).strip().splitlines()[0] if str(e).strip() else repr(e)
+
+
+def _engine():
+    from db.engine import make_engine
+
+    return make_engine()
+
+
+@click.group(cls=Group)
+def main() -> None:
+    """Flywheel: is the CRM really being adopted, and why not."""
+
+
+@main.group()
+def db() -> None:
+    """Database: migrate, locate."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the migrations and sync the KPI catalogue."""
+    from db.migrate import current, upgrade
+    from metrics.refresh import sync_catalogue
+
+    with _engine().begin() as conn:
+        upgrade(conn)
+        sync_catalogue(conn)
+        click.echo(f"database at revision {current(conn)}")
+
+
+@db.command("url")
+@click.option("--owner", is_flag=True, help="The owner role's URL (the one migrations use).")
+def db_url(owner: bool) -> None:
+    """Print the database URL in a form psql accepts."""
+    # One role serves both until row-level security brings a separate app role.
+    click.echo(plain(database_url()))
+
+
+@main.command()
+@click.option("--profile", type=click.Choice(["small", "demo", "large"]), default="demo", show_default=True)
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Write canonical CSV files here instead."
+)
+@click.option("--seed", "seed_value", type=int, default=42, show_default=True, help="Random seed.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has an organisation.")
+def seed(profile: str, out_dir: Path | None, seed_value: int, if_empty: bool) -> None:
+    """Generate the demo organisation, into the database or as canonical CSV files."""
+    import seed as seeding
+
+    started = time.perf_counter()
+    if out_dir is not None:
+        counts = seeding.write_csv(out_dir, profile, seed=seed_value)
+        click.echo(
+            f"wrote {sum(counts.values()):,} rows in {len(counts)} files to {out_dir} ({time.perf_counter() - started:.1f} s)"
+        )
+        return
+    with _engine().begin() as conn:
+        if _has_organisation(conn):
+            if if_empty:
+                click.echo("database already has an organisation; not seeding")
+                return
+            raise UserError("the database already has an organisation; seed into an empty database")
+        counts = seeding.load(conn, profile, seed=seed_value)
+    click.echo(f"seeded profile {profile}: {sum(counts.values()):,} rows ({time.perf_counter() - started:.1f} s)")
+
+
+def _has_organisation(conn: Connection) -> bool:
+    return conn.execute(text("SELECT EXISTS (SELECT 1 FROM org_units)")).scalar_one()
+
+
+@main.group("import")
+def import_() -> None:
+    """Load data files."""
+
+
+@import_.command("canonical")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--no-refresh", is_flag=True, help="Load only; recompute the KPIs later.")
+def import_canonical(folder: Path, no_refresh: bool) -> None:
+    """Load every canonical CSV file in FOLDER, all or nothing."""
+    from db.canonical import ImportFailed, import_folder
+
+    from metrics.refresh import refresh
+
+    engine = _engine()
+    try:
+        with engine.begin() as conn:
+            report = import_folder(conn, folder, imported_by=_who())
+            result = None if no_refresh else refresh(conn, since=report.earliest_date)
+    except ImportFailed as e:
+        raise UserError(str(e)) from None
+    for line in report.summary_lines():
+        click.echo(line)
+    if result is not None:
+        click.echo(f"refreshed {result.rows:,} KPI rows in {result.seconds:.2f} s")
+
+
+def _who() -> str:
+    return os.environ.get("USER") or "cli"
+
+
+@main.command()
+@click.option("--full", is_flag=True, help="Recompute every period, not only the recent ones.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Recompute periods ending on or after this date.")
+def refresh(full: bool, since) -> None:
+    """Recompute kpi_values; prints rows and seconds."""
+    from metrics.refresh import last_refresh
+    from metrics.refresh import refresh as run
+
+    with _engine().begin() as conn:
+        if full:
+            start = None
+        elif since is not None:
+            start = since.date()
+        else:
+            start = last_refresh(conn)
+        result = run(conn, since=start)
+    window = f"{result.window_start} to {result.window_end}" if result.window_end else "no data"
+    scope = (
+        "all periods"
+        if result.recomputed_from == result.window_start
+        else f"periods ending from {result.recomputed_from}"
+    )
+    click.echo(f"{result.rows:,} rows in {result.seconds:.2f} s ({scope}; data window {window})")
+
+
+def _unit_option(f):
+    return click.option("--unit", help="One org unit id (default: every unit).")(f)
+
+
+def _grain_option(f):
+    return click.option("--grain", type=click.Choice(GRAINS), help="One grain (default: all three).")(f)
+
+
+def _format_option(f):
+    return click.option("--format", "fmt", type=click.Choice(["csv", "table"]), default="table", show_default=True)(f)
+
+
+@main.command()
+@_grain_option
+@_unit_option
+@_format_option
+def kpis(grain: str | None, unit: str | None, fmt: str) -> None:
+    """Every KPI value with its target and status, per unit and period."""
+    from metrics.scope import company_scope
+    from metrics.scoring import kpi_rows
+
+    with _engine().connect() as conn:
+        _check_unit(conn, unit)
+        rows = kpi_rows(conn, company_scope(conn), unit=unit, grain=grain)
+    rows = sorted(rows, key=lambda r: (r.kpi_id, r.org_unit_id, GRAINS.index(r.grain), r.period_start))
+    _emit(KPI_COLUMNS, ([getattr(r, c) for c in KPI_COLUMNS] for r in rows), fmt)
+
+
+@main.command()
+@_grain_option
+@_unit_option
+@_format_option
+def scores(grain: str | None, unit: str | None, fmt: str) -> None:
+    """Pillar scores and the Adoption Index, per unit and period."""
+    from metrics.scope import company_scope
+    from metrics.scoring import score_rows
+
+    with _engine().connect() as conn:
+        _check_unit(conn, unit)
+        rows = score_rows(conn, company_scope(conn), unit=unit, grain=grain)
+    rows = sorted(rows, key=lambda r: (r.org_unit_id, GRAINS.index(r.grain), r.period_start))
+    _emit(SCORE_COLUMNS, ([getattr(r, c) for c in SCORE_COLUMNS] for r in rows), fmt)
+
+
+def _check_unit(conn: Connection, unit: str | None) -> None:
+    if (
+        unit is not None
+        and not conn.execute(text("SELECT EXISTS (SELECT 1 FROM org_units WHERE id = :u)"), {"u": unit}).scalar_one()
+    ):
+        raise UserError(f"no org unit with id {unit!r}")
+
+
+def _cell(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v)
+
+
+def _emit(columns: Sequence[str], rows: Iterable[Sequence[object]], fmt: str) -> None:
+    out = [[_cell(v) for v in row] for row in rows]
+    if fmt == "csv":
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(columns)
+        w.writerows(out)
+        return
+    shown = [[_short(c) for c in row] for row in out]
+    widths = [max([len(c)] + [len(r[i]) for r in shown]) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for r in shown:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+
+
+def _short(cell: str) -> str:
+    """Round long decimals in the table view only; CSV keeps full precision."""
+    try:
+        return f"{float(cell):.2f}" if "." in cell else cell
+    except ValueError:
+        return cell
+
+
+@main.command()
+@click.option("--port", type=int, default=8501, show_default=True)
+@click.option("--headless/--open", default=False, help="Do not open a browser window.")
+def serve(port: int, headless: bool) -> None:
+    """Start the dashboard."""
+    env = {**os.environ, "DATABASE_URL": database_url()}
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "streamlit_app.py"),
+        f"--server.port={port}",
+        f"--server.headless={'true' if headless else 'false'}",
+    ]
+    raise SystemExit(subprocess.call(cmd, env=env, cwd=ROOT))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Data layer: settings, engine, schema, migrations and importers (no Streamlit here)."""

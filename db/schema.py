@@ -1,0 +1,357 @@
+"""SQLAlchemy Core schema: the one source of truth for table and column names."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+UNIT_KINDS = ("company", "division", "department", "team")
+COURSE_KINDS = ("application", "business_process", "remedial", "new_hire")
+MEETING_KINDS = (
+    "daily_standup",
+    "weekly_status",
+    "monthly_planning",
+    "governance",
+    "management_review",
+    "coaching",
+)
+MEETING_STATUSES = ("planned", "held", "cancelled", "missed")
+CHANNELS = ("newsletter", "email", "town_hall", "intranet", "video", "other")
+COMM_STATUSES = ("planned", "sent", "cancelled")
+RECOGNITION_KINDS = ("award", "incentive", "shout_out", "other")
+FEEDBACK_KINDS = ("issue", "idea", "question")
+PILLARS = ("people", "process", "technology")
+GRAINS = ("week", "month", "quarter")
+STATUSES = ("green", "amber", "red", "no_data")
+ROLES = ("sponsor", "lead", "manager", "member", "admin")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    """A CHECK expression that keeps `column` within a fixed set of literals."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _count(name: str) -> Column:
+    return Column(name, Integer, nullable=False, server_default="0")
+
+
+org_units = Table(
+    "org_units",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("parent_id", String, ForeignKey("org_units.id", deferrable=True, initially="DEFERRED")),
+    Column("kind", String, nullable=False),
+    CheckConstraint(_in("kind", UNIT_KINDS), name="kind"),
+    CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+    # At most one root: a unique index over a constant for the rows without a parent.
+    Index(
+        "uq_org_units_single_root", text("(parent_id IS NULL)"), unique=True, postgresql_where=text("parent_id IS NULL")
+    ),
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("email", String),
+    Column(
+        "org_unit_id",
+        String,
+        ForeignKey("org_units.id", deferrable=True, initially="DEFERRED"),
+        nullable=False,
+        index=True,
+    ),
+    Column("role", String, nullable=False),
+    Column("manager_id", String, ForeignKey("people.id", deferrable=True, initially="DEFERRED")),
+    Column("license_start", Date),
+    Column("license_end", Date),
+    Column("is_integration", Boolean, nullable=False, server_default="false"),
+    Column("crm_user_id", String, unique=True),
+    Column("crm_username", String),
+    CheckConstraint("license_end IS NULL OR license_start IS NOT NULL", name="license_end_needs_start"),
+)
+Index("uq_people_email_ci", func.lower(people.c.email), unique=True)
+
+crm_activity = Table(
+    "crm_activity",
+    metadata,
+    Column("person_id", String, ForeignKey("people.id", deferrable=True, initially="DEFERRED"), nullable=False),
+    Column("date", Date, nullable=False),
+    _count("logins"),
+    _count("records_created"),
+    _count("records_updated"),
+    _count("reports_viewed"),
+    PrimaryKeyConstraint("person_id", "date"),
+    CheckConstraint(
+        "logins >= 0 AND records_created >= 0 AND records_updated >= 0 AND reports_viewed >= 0", name="counts_nonneg"
+    ),
+)
+Index("ix_crm_activity_date", crm_activity.c.date)
+
+courses = Table(
+    "courses",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("required_for", String),
+    Column("external_id", String, unique=True),
+    CheckConstraint(_in("kind", COURSE_KINDS), name="kind"),
+)
+
+training_completions = Table(
+    "training_completions",
+    metadata,
+    Column("person_id", String, ForeignKey("people.id", deferrable=True, initially="DEFERRED"), nullable=False),
+    Column("course_id", String, ForeignKey("courses.id", deferrable=True, initially="DEFERRED"), nullable=False),
+    Column("completed_on", Date, nullable=False),
+    Column("score", Numeric),
+    PrimaryKeyConstraint("person_id", "course_id", "completed_on"),
+    CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_range"),
+)
+
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column(
+        "org_unit_id",
+        String,
+        ForeignKey("org_units.id", deferrable=True, initially="DEFERRED"),
+        nullable=False,
+        index=True,
+    ),
+    Column("kind", String, nullable=False),
+    Column("scheduled_on", Date, nullable=False, index=True),
+    Column("status", String, nullable=False),
+    Column("crm_report_used", Boolean, nullable=False, server_default="false"),
+    Column("sponsor_present", Boolean, nullable=False, server_default="false"),
+    Column("person_id", String, ForeignKey("people.id", deferrable=True, initially="DEFERRED")),
+    Column("title", String),
+    CheckConstraint(_in("kind", MEETING_KINDS), name="kind"),
+    CheckConstraint(_in("status", MEETING_STATUSES), name="status"),
+)
+
+communications = Table(
+    "communications",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column(
+        "audience_org_unit_id",
+        String,
+        ForeignKey("org_units.id", deferrable=True, initially="DEFERRED"),
+        nullable=False,
+        index=True,
+    ),
+    Column("channel", String, nullable=False),
+    Column("sent_on", Date, nullable=False),
+    Column("status", String, nullable=False),
+    Column("recipients", Integer),
+    Column("opens", Integer),
+    Column("title", String),
+    CheckConstraint(_in("channel", CHANNELS), name="channel"),
+    CheckConstraint(_in("status", COMM_STATUSES), name="status"),
+    CheckConstraint("(recipients IS NULL OR recipients >= 0) AND (opens IS NULL OR opens >= 0)", name="counts_nonneg"),
+)
+
+recognitions = Table(
+    "recognitions",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column(
+        "person_id", String, ForeignKey("people.id", deferrable=True, initially="DEFERRED"), nullable=False, index=True
+    ),
+    Column("date", Date, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("note", Text),
+    CheckConstraint(_in("kind", RECOGNITION_KINDS), name="kind"),
+)
+
+_ADKAR = ("awareness", "desire", "knowledge", "ability", "reinforcement")
+pulse_responses = Table(
+    "pulse_responses",
+    metadata,
+    Column("person_id", String, ForeignKey("people.id", deferrable=True, initially="DEFERRED"), nullable=False),
+    Column("date", Date, nullable=False),
+    *(Column(item, SmallInteger) for item in _ADKAR),
+    Column("comment", Text),
+    PrimaryKeyConstraint("person_id", "date"),
+    *(CheckConstraint(f"{item} IS NULL OR {item} BETWEEN 1 AND 5", name=f"{item}_range") for item in _ADKAR),
+)
+
+data_quality = Table(
+    "data_quality",
+    metadata,
+    Column("org_unit_id", String, ForeignKey("org_units.id", deferrable=True, initially="DEFERRED"), nullable=False),
+    Column("measured_on", Date, nullable=False),
+    Column("records_checked", Integer, nullable=False),
+    Column("records_complete", Integer, nullable=False),
+    PrimaryKeyConstraint("org_unit_id", "measured_on"),
+    CheckConstraint("records_complete >= 0 AND records_complete <= records_checked", name="complete_le_checked"),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column(
+        "person_id", String, ForeignKey("people.id", deferrable=True, initially="DEFERRED"), nullable=False, index=True
+    ),
+    Column("kind", String, nullable=False),
+    Column("raised_on", Date, nullable=False),
+    Column("resolved_on", Date),
+    Column("summary", Text),
+    CheckConstraint(_in("kind", FEEDBACK_KINDS), name="kind"),
+    CheckConstraint("resolved_on IS NULL OR resolved_on >= raised_on", name="resolved_after_raised"),
+)
+
+# The pillars and the KPI catalogue, synced from metrics.registry so that SQL can join defaults.
+pillars = Table(
+    "pillars",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("title", String, nullable=False),
+    Column("default_weight", Float, nullable=False),
+    Column("position", Integer, nullable=False),
+    CheckConstraint(_in("id", PILLARS), name="id"),
+)
+
+# The KPI catalogue, synced from metrics.registry so that SQL can join defaults and units.
+kpis = Table(
+    "kpis",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("pillar", String, ForeignKey("pillars.id"), nullable=False),
+    Column("title", String, nullable=False),
+    Column("unit", String, nullable=False),
+    Column("default_target", Float, nullable=False),
+    Column("min_target", Float, nullable=False),
+    Column("max_target", Float),
+    Column("position", Integer, nullable=False),
+    CheckConstraint(_in("pillar", PILLARS), name="pillar"),
+)
+
+targets = Table(
+    "targets",
+    metadata,
+    Column("kpi_id", String, ForeignKey("kpis.id"), nullable=False),
+    Column("org_unit_id", String, ForeignKey("org_units.id", deferrable=True, initially="DEFERRED"), nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("value", Float),
+    Column("review_on", Date),
+    Column("reason", Text),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("recorded_by", String),
+    PrimaryKeyConstraint("kpi_id", "org_unit_id", "effective_from"),
+    CheckConstraint("value IS NULL OR value >= 0", name="value_nonneg"),
+)
+
+pillar_weights = Table(
+    "pillar_weights",
+    metadata,
+    Column("pillar", String, ForeignKey("pillars.id"), nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("weight", Float, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("recorded_by", String),
+    PrimaryKeyConstraint("pillar", "effective_from"),
+    CheckConstraint(_in("pillar", PILLARS), name="pillar"),
+    CheckConstraint("weight >= 0 AND weight <= 100", name="weight_range"),
+)
+
+kpi_values = Table(
+    "kpi_values",
+    metadata,
+    Column("kpi_id", String, ForeignKey("kpis.id"), nullable=False),
+    Column("org_unit_id", String, ForeignKey("org_units.id", ondelete="CASCADE"), nullable=False),
+    Column("grain", String, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("numerator", Float, nullable=False),
+    Column("denominator", Float, nullable=False),
+    Column("value", Float),
+    Column("partial", Boolean, nullable=False),
+    PrimaryKeyConstraint("kpi_id", "org_unit_id", "grain", "period_start"),
+    CheckConstraint(_in("grain", GRAINS), name="grain"),
+)
+Index("ix_kpi_values_unit_grain_period", kpi_values.c.org_unit_id, kpi_values.c.grain, kpi_values.c.period_start)
+
+import_batches = Table(
+    "import_batches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String, nullable=False),
+    Column("file_name", String, nullable=False),
+    Column("sha256", String(64), nullable=False, index=True),
+    _count("rows_read"),
+    _count("rows_inserted"),
+    _count("rows_updated"),
+    _count("rows_unchanged"),
+    _count("rows_rejected"),
+    Column("status", String, nullable=False),
+    Column("message", Text),
+    Column("imported_by", String),
+    Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("details", JSONB),
+    CheckConstraint(_in("status", ("running", "succeeded", "failed")), name="status"),
+)
+
+# One row per refresh: the data version that keys every page cache, and the window it saw.
+refreshes = Table(
+    "refreshes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("window_start", Date),
+    Column("window_end", Date),
+    _count("rows_written"),
+    Column("seconds", Float),
+    Column("full", Boolean, nullable=False, server_default="true"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("email", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("role", String, nullable=False),
+    Column("home_unit_id", String, ForeignKey("org_units.id", deferrable=True, initially="DEFERRED")),
+    Column("person_id", String, ForeignKey("people.id", deferrable=True, initially="DEFERRED")),
+    Column("password_hash", String),
+    Column("active", Boolean, nullable=False, server_default="true"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint(_in("role", ROLES), name="role"),
+    CheckConstraint("email = lower(email)", name="email_lowercase"),
+)

@@ -1,0 +1,1 @@
+"""KPI registry, refresh SQL and scoring (no Streamlit here; every function takes a connection)."""

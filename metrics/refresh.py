@@ -1,0 +1,151 @@
+"""Recompute kpi_values: every KPI x org unit x grain x period of the data window."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Connection, delete, func, insert, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from db import schema
+from metrics.registry import KPIS, PILLARS, SQL_DIR
+
+WINDOW_SQL = (SQL_DIR / "_window.sql").read_text()
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    rows: int
+    seconds: float
+    window_start: date | None
+    window_end: date | None
+    recomputed_from: date | None
+
+
+def statements(sql: str) -> list[str]:
+    """Split a trusted .sql file into statements (each ends with ';' at the end of a line)."""
+    return [s.strip() for s in re.split(r";\s*$", sql, flags=re.MULTILINE) if s.strip() and not _only_comments(s)]
+
+
+def _only_comments(sql: str) -> bool:
+    return all(not line.strip() or line.strip().startswith("--") for line in sql.splitlines())
+
+
+def sync_catalogue(conn: Connection) -> None:
+    """Upsert the pillars and KPIs of the registry into their tables."""
+    for position, p in enumerate(PILLARS):
+        stmt = pg_insert(schema.pillars).values(
+            id=p.id, title=p.title, default_weight=p.default_weight, position=position
+        )
+        conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=dict(stmt.excluded)))
+    for position, k in enumerate(KPIS):
+        stmt = pg_insert(schema.kpis).values(
+            id=k.id,
+            pillar=k.pillar,
+            title=k.title,
+            unit=k.unit,
+            default_target=k.default_target,
+            min_target=k.min_target,
+            max_target=k.max_target,
+            position=position,
+        )
+        conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=dict(stmt.excluded)))
+
+
+def data_window(conn: Connection) -> tuple[date | None, date | None]:
+    """The data window of KPIS.md: first activity day (or first event) to the last event."""
+    row = conn.execute(text(WINDOW_SQL)).one()
+    return row.window_start, row.window_end
+
+
+def refresh(conn: Connection, *, since: date | None = None) -> RefreshResult:
+    """Recompute kpi_values, all periods, or only those ending on or after `since`.
+
+    Runs inside the caller's transaction, so readers see the old values until it commits.
+    """
+    started = time.perf_counter()
+    sync_catalogue(conn)
+    window_start, window_end = data_window(conn)
+    last = conn.execute(
+        select(schema.refreshes.c.window_start, schema.refreshes.c.window_end)
+        .where(schema.refreshes.c.finished_at.is_not(None))
+        .order_by(schema.refreshes.c.id.desc())
+        .limit(1)
+    ).first()
+    if since is None or last is None or last.window_start != window_start or window_start is None:
+        recompute_from = window_start
+    else:
+        recompute_from = since
+        if window_end != last.window_end:
+            # Periods around the old and new window ends change their partial flag.
+            recompute_from = min(recompute_from, _quarter_start(min(window_end, last.window_end)))
+        recompute_from = max(recompute_from, window_start)
+
+    if recompute_from is None:
+        conn.execute(delete(schema.kpi_values))
+        rows = 0
+    else:
+        conn.execute(delete(schema.kpi_values).where(schema.kpi_values.c.period_end >= recompute_from))
+        # Periods that no longer overlap the window (data removed) must not linger.
+        conn.execute(delete(schema.kpi_values).where(schema.kpi_values.c.period_start > window_end))
+        params = {"window_start": window_start, "window_end": window_end, "recompute_from": recompute_from}
+        for stmt in statements((SQL_DIR / "_prepare.sql").read_text()):
+            conn.execute(text(stmt), params)
+        conn.execute(
+            insert(_kpi_table()),
+            [
+                {"kpi_id": k.id, "value_kind": k.value_kind, "rollup": k.rollup, "min_respondents": k.min_respondents}
+                for k in KPIS
+            ],
+        )
+        for k in KPIS:
+            # k.sql is a file of this package, never user input; values travel as bound parameters.
+            conn.execute(
+                text("INSERT INTO _attached SELECT :kpi_id, q.* FROM (" + k.sql + ") AS q"),  # noqa: S608
+                {"kpi_id": k.id, **params},
+            )
+        rows = conn.execute(text((SQL_DIR / "_rollup.sql").read_text())).rowcount
+
+    seconds = time.perf_counter() - started
+    conn.execute(
+        insert(schema.refreshes).values(
+            finished_at=func.now(),
+            window_start=window_start,
+            window_end=window_end,
+            rows_written=rows,
+            seconds=seconds,
+            full=recompute_from == window_start,
+        )
+    )
+    return RefreshResult(rows, seconds, window_start, window_end, recompute_from)
+
+
+def _quarter_start(d: date) -> date:
+    return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
+
+
+def _kpi_table():
+    from sqlalchemy import Column, Integer, MetaData, Table, Text
+
+    return Table(
+        "_kpi",
+        MetaData(),
+        Column("kpi_id", Text),
+        Column("value_kind", Text),
+        Column("rollup", Text),
+        Column("min_respondents", Integer),
+    )
+
+
+def last_refresh(conn: Connection) -> date | None:
+    """The recent periods worth recomputing: from the quarter of the last refresh's window end."""
+    end = conn.execute(
+        select(schema.refreshes.c.window_end)
+        .where(schema.refreshes.c.finished_at.is_not(None))
+        .order_by(schema.refreshes.c.id.desc())
+        .limit(1)
+    ).scalar()
+    return _quarter_start(end) if end else None

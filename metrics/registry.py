@@ -1,0 +1,235 @@
+"""The KPI registry: one declarative entry per KPI of KPIS.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+Pillar = Literal["people", "process", "technology"]
+# How a KPI's value follows from its numerator and denominator.
+ValueKind = Literal["percent", "mean", "per_100_users_30d", "per_30d"]
+# Which rows a unit counts: its subtree's, or its subtree's and its ancestors'.
+Rollup = Literal["subtree", "reach"]
+
+
+@dataclass(frozen=True)
+class PillarInfo:
+    id: Pillar
+    title: str
+    default_weight: float
+
+
+PILLARS: tuple[PillarInfo, ...] = (
+    PillarInfo("people", "People", 50.0),
+    PillarInfo("process", "Process", 30.0),
+    PillarInfo("technology", "Technology", 20.0),
+)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    id: str
+    pillar: Pillar
+    title: str
+    unit: str
+    default_target: float
+    value_kind: ValueKind
+    definition: str
+    numerator_label: str
+    denominator_label: str
+    rollup: Rollup = "subtree"
+    min_target: float = 0.0
+    max_target: float | None = 100.0
+    min_respondents: int = 0  # below this many distinct people the value is suppressed
+
+    @property
+    def sql(self) -> str:
+        """The SELECT that yields this KPI's rows attached to each unit, per period."""
+        return (SQL_DIR / f"{self.id}.sql").read_text()
+
+    def format(self, value: float | None) -> str:
+        """Render a value for display, in the KPI's own unit."""
+        if value is None:
+            return "–"
+        if self.unit == "%":
+            return f"{value:.0f}%"
+        if self.value_kind == "mean":
+            return f"{value:.2f}"
+        return f"{value:.1f}"
+
+
+KPIS: tuple[Kpi, ...] = (
+    Kpi(
+        "adoption_rate",
+        "people",
+        "Adoption rate",
+        "%",
+        80,
+        "percent",
+        "Share of licensed users who use the CRM regularly: at least one activity day a week "
+        "(1 in a week, 4 in a month, 12 in a quarter).",
+        "regular users",
+        "licensed users",
+    ),
+    Kpi(
+        "training_coverage",
+        "people",
+        "Training coverage",
+        "%",
+        90,
+        "percent",
+        "Share of licensed users who, by the end of the period, completed every course required for their role.",
+        "fully trained users",
+        "licensed users",
+    ),
+    Kpi(
+        "new_hire_onboarding",
+        "people",
+        "New-hire onboarding",
+        "%",
+        90,
+        "percent",
+        "Share of new users who completed their required courses within 30 days of getting the "
+        "CRM, for users whose 30 days ended in the period.",
+        "trained in 30 days",
+        "new users",
+    ),
+    Kpi(
+        "pulse_score",
+        "people",
+        "Pulse score (ADKAR)",
+        "score 1–5",
+        4.0,
+        "mean",
+        "Average ADKAR pulse (awareness, desire, knowledge, ability, reinforcement; 1–5) of the "
+        "responses in the period. Hidden when fewer than 5 people answered.",
+        "sum of response means",
+        "responses",
+        min_target=1.0,
+        max_target=5.0,
+        min_respondents=5,
+    ),
+    Kpi(
+        "recognition_rate",
+        "people",
+        "Recognition rate",
+        "per 100 users / 30 days",
+        5,
+        "per_100_users_30d",
+        "Recognitions (awards, incentives, public thanks) per 100 licensed users per 30 days.",
+        "recognitions",
+        "licensed users",
+        max_target=None,
+    ),
+    Kpi(
+        "report_usage_in_meetings",
+        "process",
+        "Report use in meetings",
+        "%",
+        80,
+        "percent",
+        "Share of held management meetings (weekly status, monthly planning, governance, "
+        "management review) run on CRM reports or dashboards.",
+        "run on CRM reports",
+        "held management meetings",
+    ),
+    Kpi(
+        "meeting_cadence",
+        "process",
+        "Meeting cadence",
+        "%",
+        90,
+        "percent",
+        "Share of due cadence meetings (stand-ups, weekly status, monthly planning, governance) "
+        "that were held; planned meetings are not yet due.",
+        "held",
+        "due meetings",
+    ),
+    Kpi(
+        "communication_cadence",
+        "process",
+        "Communication cadence",
+        "per 30 days",
+        4,
+        "per_30d",
+        "Program communications sent to the unit, its sub-units or the units above it, per 30 days.",
+        "communications sent",
+        "days",
+        rollup="reach",
+        max_target=None,
+    ),
+    Kpi(
+        "coaching_with_crm",
+        "process",
+        "Coaching with CRM",
+        "%",
+        75,
+        "percent",
+        "Share of held coaching sessions (manager 1:1s) that used CRM data.",
+        "used CRM data",
+        "held coaching sessions",
+    ),
+    Kpi(
+        "sponsor_engagement",
+        "process",
+        "Sponsor engagement",
+        "%",
+        100,
+        "percent",
+        "Share of held governance meetings, of the unit or the units above it, that the executive sponsor attended.",
+        "sponsor present",
+        "held governance meetings",
+        rollup="reach",
+    ),
+    Kpi(
+        "engaged_users",
+        "technology",
+        "Engaged users",
+        "%",
+        60,
+        "percent",
+        "Share of licensed users who work in the CRM, not just log in: records created or updated "
+        "at least once a week on average (1 a week, 4 a month, 12 a quarter).",
+        "engaged users",
+        "licensed users",
+    ),
+    Kpi(
+        "data_quality",
+        "technology",
+        "Data quality",
+        "%",
+        85,
+        "percent",
+        "Completeness of key CRM records: complete over checked, from each unit's latest measurement in the period.",
+        "complete records",
+        "checked records",
+    ),
+    Kpi(
+        "issue_resolution",
+        "technology",
+        "Issue resolution in SLA",
+        "%",
+        90,
+        "percent",
+        "Share of CRM issues resolved within the 5-day SLA, for issues whose deadline fell in the period.",
+        "resolved in 5 days",
+        "issues due",
+    ),
+)
+
+BY_ID: dict[str, Kpi] = {k.id: k for k in KPIS}
+
+
+def kpi(kpi_id: str) -> Kpi:
+    """Look a KPI up by id, with a clear error for an unknown one."""
+    try:
+        return BY_ID[kpi_id]
+    except KeyError:
+        raise KeyError(f"unknown KPI {kpi_id!r}; known: {', '.join(BY_ID)}") from None
+
+
+def pillar_kpis(pillar: str) -> tuple[Kpi, ...]:
+    return tuple(k for k in KPIS if k.pillar == pillar)

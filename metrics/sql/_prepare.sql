@@ -1,0 +1,108 @@
+-- Working tables for one refresh, shared by every KPI query (dropped at commit).
+DROP TABLE IF EXISTS _periods, _tree, _reach, _people, _licensed, _activity, _attached, _kpi;
+
+-- Periods of each grain that overlap the data window [:window_start, :window_end].
+CREATE TEMP TABLE _periods ON COMMIT DROP AS
+SELECT g.grain,
+       s::date AS period_start,
+       (s + g.step)::date - 1 AS period_end,
+       (s + g.step)::date - s::date AS days,
+       g.k,
+       (s::date < CAST(:window_start AS date) OR (s + g.step)::date - 1 > CAST(:window_end AS date)) AS partial
+FROM (VALUES ('week', interval '1 week', 1),
+             ('month', interval '1 month', 4),
+             ('quarter', interval '3 months', 12)) AS g (grain, step, k)
+CROSS JOIN LATERAL generate_series(date_trunc(g.grain, CAST(:window_start AS timestamp)),
+                                   CAST(:window_end AS timestamp), g.step) AS s
+WHERE (s + g.step)::date - 1 >= CAST(:recompute_from AS date);
+
+-- Closure of the org tree: every unit with each of its ancestors, itself included (depth 0).
+CREATE TEMP TABLE _tree ON COMMIT DROP AS
+WITH RECURSIVE t (ancestor_id, unit_id, depth) AS (
+    SELECT id, id, 0 FROM org_units
+    UNION ALL
+    SELECT u.parent_id, t.unit_id, t.depth + 1
+    FROM t JOIN org_units u ON u.id = t.ancestor_id
+    WHERE u.parent_id IS NOT NULL
+)
+SELECT * FROM t;
+
+-- For the KPIs that also count their ancestors' rows: unit -> every unit whose rows it counts.
+CREATE TEMP TABLE _reach ON COMMIT DROP AS
+SELECT ancestor_id AS unit_id, unit_id AS other_id FROM _tree
+UNION ALL
+SELECT unit_id, ancestor_id FROM _tree WHERE depth > 0;
+
+-- Non-integration people, with the first day they had completed every course their role requires
+-- ('-infinity' when the role requires none, NULL when a required course was never completed).
+CREATE TEMP TABLE _people ON COMMIT DROP AS
+WITH required AS (
+    SELECT p.id AS person_id, c.id AS course_id
+    FROM people p
+    JOIN courses c ON EXISTS (
+        SELECT 1 FROM unnest(string_to_array(c.required_for, ';')) AS r (role)
+        WHERE btrim(r.role) = '*' OR lower(btrim(r.role)) = lower(btrim(p.role))
+    )
+    WHERE NOT p.is_integration
+),
+first_done AS (
+    SELECT q.person_id, q.course_id, min(tc.completed_on) AS completed_on
+    FROM required q
+    LEFT JOIN training_completions tc ON tc.person_id = q.person_id AND tc.course_id = q.course_id
+    GROUP BY q.person_id, q.course_id
+),
+covered AS (
+    SELECT person_id, CASE WHEN bool_and(completed_on IS NOT NULL) THEN max(completed_on) END AS covered_on
+    FROM first_done
+    GROUP BY person_id
+)
+SELECT p.id AS person_id, p.org_unit_id, p.license_start, p.license_end,
+       CASE WHEN c.person_id IS NULL THEN '-infinity'::date ELSE c.covered_on END AS covered_on
+FROM people p
+LEFT JOIN covered c ON c.person_id = p.id
+WHERE NOT p.is_integration;
+
+-- Licensed users L(U,P), attached to their own unit.
+CREATE TEMP TABLE _licensed ON COMMIT DROP AS
+SELECT pp.person_id, pp.org_unit_id, pp.covered_on, pr.grain, pr.period_start, pr.period_end, pr.k
+FROM _people pp
+JOIN _periods pr ON pp.license_start <= pr.period_end
+                AND (pp.license_end IS NULL OR pp.license_end >= pr.period_end);
+
+-- Activity days and records worked per person and period.
+CREATE TEMP TABLE _activity ON COMMIT DROP AS
+SELECT a.person_id, g.grain, date_trunc(g.grain, a.date)::date AS period_start,
+       count(*) FILTER (WHERE a.logins + a.records_created + a.records_updated + a.reports_viewed > 0) AS active_days,
+       sum(a.records_created + a.records_updated) AS records_worked
+FROM crm_activity a
+JOIN _people pp ON pp.person_id = a.person_id
+CROSS JOIN (VALUES ('week'), ('month'), ('quarter')) AS g (grain)
+WHERE a.date >= CAST(:recompute_from AS date) - 92
+GROUP BY a.person_id, g.grain, date_trunc(g.grain, a.date);
+
+CREATE INDEX ON _licensed (person_id, grain, period_start);
+CREATE INDEX ON _activity (person_id, grain, period_start);
+ANALYZE _periods;
+ANALYZE _tree;
+ANALYZE _reach;
+ANALYZE _people;
+ANALYZE _licensed;
+ANALYZE _activity;
+
+-- Rows each KPI attaches to a unit, before they are summed up the tree.
+CREATE TEMP TABLE _attached (
+    kpi_id text NOT NULL,
+    org_unit_id text NOT NULL,
+    grain text NOT NULL,
+    period_start date NOT NULL,
+    numerator double precision NOT NULL,
+    denominator double precision NOT NULL,
+    respondents integer NOT NULL
+) ON COMMIT DROP;
+
+CREATE TEMP TABLE _kpi (
+    kpi_id text PRIMARY KEY,
+    value_kind text NOT NULL,
+    rollup text NOT NULL,
+    min_respondents integer NOT NULL
+) ON COMMIT DROP;

@@ -1,0 +1,50 @@
+"""Altair charts for the pages; every chart gets small, pre-aggregated frames."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from metrics.periods import short_label
+
+SERIES = {"index": "Adoption Index", "people": "People", "process": "Process", "technology": "Technology"}
+COLOURS = ["#1f3b57", "#4c78a8", "#72b7b2", "#b279a2"]
+
+
+def score_trend(scores: pd.DataFrame, grain: str) -> alt.Chart:
+    """Index and pillar scores over the last periods; partial periods drawn hollow."""
+    long = scores.melt(
+        id_vars=["period_start", "partial"], value_vars=list(SERIES), var_name="series", value_name="score"
+    ).dropna(subset=["score"])
+    long["series"] = long["series"].map(SERIES)
+    long["period"] = [
+        short_label(grain, d) + (" (partial)" if p else "")
+        for d, p in zip(long["period_start"], long["partial"], strict=True)
+    ]
+    order = [
+        short_label(grain, d) + (" (partial)" if p else "")
+        for d, p in zip(scores["period_start"], scores["partial"], strict=True)
+    ]
+    colour = alt.Color(
+        "series:N",
+        title=None,
+        scale=alt.Scale(domain=list(SERIES.values()), range=COLOURS),
+        legend=alt.Legend(orient="top"),
+    )
+    base = alt.Chart(long).encode(
+        x=alt.X("period:O", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("score:Q", title="Score (0–100)", scale=alt.Scale(domain=[0, 100])),
+        color=colour,
+        tooltip=[
+            alt.Tooltip("series:N", title="Series"),
+            alt.Tooltip("period:O", title="Period"),
+            alt.Tooltip("score:Q", title="Score", format=".1f"),
+        ],
+    )
+    lines = base.mark_line().encode(
+        strokeWidth=alt.condition(alt.datum.series == SERIES["index"], alt.value(3.5), alt.value(1.5))
+    )
+    points = base.mark_point(size=40).encode(
+        filled=alt.condition(alt.datum.partial, alt.value(False), alt.value(True)),
+    )
+    return (lines + points).properties(height=280)

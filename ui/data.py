@@ -1,0 +1,70 @@
+"""The one Streamlit adapter to the data layer: cached engine and cached, scope-keyed loaders."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from db.engine import make_engine
+from db.settings import database_url
+from metrics import overview as overview_model
+from metrics import periods as period_model
+from metrics.scope import Scope, company_scope
+
+TTL = 600
+
+
+@st.cache_resource(show_spinner=False)
+def _url_for(env_url: str | None) -> str:
+    # Starting the embedded server is slow: once per process and DATABASE_URL value.
+    return database_url()
+
+
+def url() -> str:
+    """The database URL in use (DATABASE_URL, or the embedded server)."""
+    return _url_for(os.environ.get("DATABASE_URL"))
+
+
+@st.cache_resource(show_spinner=False, on_release=lambda e: e.dispose())
+def engine(db_url: str) -> Engine:
+    """One pooled engine per URL: keyed by URL so tests never write to another test's database."""
+    return make_engine(db_url)
+
+
+def version(db_url: str) -> int:
+    """The data version (not cached: one tiny query per run keeps every cache honest)."""
+    with engine(db_url).connect() as conn:
+        return period_model.data_version(conn)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def company(db_url: str, data_version: int) -> Scope:
+    with engine(db_url).connect() as conn:
+        return company_scope(conn)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def units(db_url: str, scope: Scope, data_version: int) -> list[period_model.Unit]:
+    with engine(db_url).connect() as conn:
+        return period_model.units(conn, scope)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def periods(db_url: str, grain: str, data_version: int) -> list[period_model.Period]:
+    with engine(db_url).connect() as conn:
+        return period_model.periods(conn, grain)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def freshness(db_url: str, data_version: int):
+    with engine(db_url).connect() as conn:
+        return period_model.freshness(conn)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Loading KPIs…")
+def overview(db_url: str, scope: Scope, unit: str, grain: str, period_start: date, data_version: int):
+    with engine(db_url).connect() as conn:
+        return overview_model.overview(conn, scope, unit, grain, period_start)
