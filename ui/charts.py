@@ -44,7 +44,6 @@ def score_trend(scores: pd.DataFrame, grain: str) -> alt.Chart:
     lines = base.mark_line().encode(
         strokeWidth=alt.condition(alt.datum.series == SERIES["index"], alt.value(3.5), alt.value(1.5))
     )
-    points = base.mark_point(size=40).encode(
-        filled=alt.condition(alt.datum.partial, alt.value(False), alt.value(True)),
-    )
-    return (lines + points).properties(height=280)
+    complete = base.mark_point(filled=True, size=40).transform_filter("!datum.partial")
+    partial = base.mark_point(filled=False, size=60).transform_filter("datum.partial")
+    return (lines + complete + partial).properties(height=280)

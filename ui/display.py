@@ -11,7 +11,7 @@ from metrics.overview import Movement
 from metrics.periods import Period, short_label
 from metrics.registry import BY_ID, PILLARS
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|<>~$:])")
 STATUS_WORDS = {"green": "On target", "amber": "Close", "red": "Off target", "no_data": "No data"}
 STATUS_ICONS = {"green": "🟢", "amber": "🟠", "red": "🔴", "no_data": "⚪"}
 
