@@ -137,21 +137,27 @@ def import_() -> None:
 @click.option("--no-refresh", is_flag=True, help="Load only; recompute the KPIs later.")
 def import_canonical(folder: Path, no_refresh: bool) -> None:
     """Load every canonical CSV file in FOLDER, all or nothing."""
-    from db.canonical import ImportFailed, import_folder
-
+    from db.canonical import ImportFailed, import_folder, record_failure
     from metrics.refresh import refresh
 
     engine = _engine()
     try:
         with engine.begin() as conn:
             report = import_folder(conn, folder, imported_by=_who())
-            result = None if no_refresh else refresh(conn, since=report.earliest_date)
+            result = None
+            if report.changed and not no_refresh:
+                # New people or units can move any period; otherwise only the periods touched.
+                result = refresh(conn, since=None if report.full_refresh else report.earliest_date)
     except ImportFailed as e:
+        with engine.begin() as conn:
+            record_failure(conn, e, imported_by=_who())
         raise UserError(str(e)) from None
     for line in report.summary_lines():
         click.echo(line)
     if result is not None:
         click.echo(f"refreshed {result.rows:,} KPI rows in {result.seconds:.2f} s")
+    elif not report.changed:
+        click.echo("nothing changed; KPIs left as they were")
 
 
 def _who() -> str:
