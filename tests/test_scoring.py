@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import insert
 
 from db import schema
-from metrics.scoring import kpi_rows
 from metrics.scope import Scope
+from metrics.scoring import kpi_rows
 
 
 @pytest.mark.parametrize(
