@@ -107,7 +107,9 @@ def refresh(conn: Connection, *, since: date | None = None) -> RefreshResult:
                 text("INSERT INTO _attached SELECT :kpi_id, q.* FROM (" + k.sql + ") AS q"),  # noqa: S608
                 {"kpi_id": k.id, **params},
             )
-        rows = conn.execute(text((SQL_DIR / "_rollup.sql").read_text())).rowcount
+        rows = 0
+        for stmt in statements((SQL_DIR / "_rollup.sql").read_text()):
+            rows = conn.execute(text(stmt)).rowcount  # the last statement is the INSERT
 
     seconds = time.perf_counter() - started
     conn.execute(

@@ -1,5 +1,8 @@
 -- Working tables for one refresh, shared by every KPI query (dropped at commit).
-DROP TABLE IF EXISTS _periods, _tree, _reach, _people, _licensed, _activity, _attached, _kpi;
+DROP TABLE IF EXISTS _periods, _tree, _reach, _people, _licensed, _activity, _attached, _kpi, _summed;
+
+-- Short set-based statements: compiling them just in time costs more than it saves.
+SET LOCAL jit = off;
 
 -- Periods of each grain that overlap the data window [:window_start, :window_end].
 CREATE TEMP TABLE _periods ON COMMIT DROP AS

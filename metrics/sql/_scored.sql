@@ -22,23 +22,33 @@ v AS (
       AND (CAST(:period_to AS date) IS NULL OR kv.period_start <= CAST(:period_to AS date))
       AND (CAST(:kpi AS text) IS NULL OR kv.kpi_id = CAST(:kpi AS text))
 ),
+-- Every target row that may apply to a unit: rows on the unit itself (depth 0) or an ancestor.
+candidates AS (
+    SELECT t.kpi_id, tr.unit_id, tr.depth, t.effective_from, t.value
+    FROM targets t JOIN tree tr ON tr.ancestor_id = t.org_unit_id
+),
+-- Per row and tree level, the latest target row in force at the period's end.
+latest AS (
+    SELECT DISTINCT ON (v.kpi_id, v.org_unit_id, v.grain, v.period_start, c.depth)
+           v.kpi_id, v.org_unit_id, v.grain, v.period_start, c.depth, c.value
+    FROM v JOIN candidates c
+      ON c.kpi_id = v.kpi_id AND c.unit_id = v.org_unit_id AND c.effective_from <= v.period_end
+    ORDER BY v.kpi_id, v.org_unit_id, v.grain, v.period_start, c.depth, c.effective_from DESC
+),
+-- The nearest level whose row in force has a value (a cleared row falls through to the parent).
+resolved AS (
+    SELECT DISTINCT ON (kpi_id, org_unit_id, grain, period_start)
+           kpi_id, org_unit_id, grain, period_start, value
+    FROM latest
+    WHERE value IS NOT NULL
+    ORDER BY kpi_id, org_unit_id, grain, period_start, depth
+),
 targeted AS (
-    SELECT v.*, k.pillar, k.position,
-           coalesce((
-               SELECT own.value
-               FROM tree a
-               CROSS JOIN LATERAL (
-                   SELECT t.value FROM targets t
-                   WHERE t.kpi_id = v.kpi_id AND t.org_unit_id = a.ancestor_id
-                     AND t.effective_from <= v.period_end
-                   ORDER BY t.effective_from DESC
-                   LIMIT 1
-               ) AS own
-               WHERE a.unit_id = v.org_unit_id AND own.value IS NOT NULL
-               ORDER BY a.depth
-               LIMIT 1
-           ), k.default_target) AS target
-    FROM v JOIN kpis k ON k.id = v.kpi_id
+    SELECT v.*, k.pillar, k.position, coalesce(r.value, k.default_target) AS target
+    FROM v
+    JOIN kpis k ON k.id = v.kpi_id
+    LEFT JOIN resolved r ON r.kpi_id = v.kpi_id AND r.org_unit_id = v.org_unit_id
+                        AND r.grain = v.grain AND r.period_start = v.period_start
 )
 SELECT kpi_id, org_unit_id, grain, period_start, period_end, numerator, denominator, value,
        target, partial, pillar, position,
