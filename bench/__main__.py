@@ -64,8 +64,15 @@ def measure(profile: str, repeat: int) -> dict:
             scope = company_scope(conn)
             period = default_period(periods(conn, "month"))
             page_s, _ = _timed(lambda: overview(conn, scope, scope.roots[0], "month", period.start), repeat)
-        return {"profile": profile, "people": people, "activity": activity, "rows": result.rows,
-                "seed_s": seed_s, "refresh_s": refresh_s, "overview_s": page_s}
+        return {
+            "profile": profile,
+            "people": people,
+            "activity": activity,
+            "rows": result.rows,
+            "seed_s": seed_s,
+            "refresh_s": refresh_s,
+            "overview_s": page_s,
+        }
     finally:
         eng.dispose()
         with admin.connect() as c:
@@ -79,16 +86,22 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     results = [measure(p, args.repeat) for p in args.profiles.split(",")]
-    print(f"{'profile':8} {'people':>7} {'activity rows':>13} {'kpi rows':>9} {'seed s':>7} {'refresh s':>9} {'overview ms':>11}")
+    print(
+        f"{'profile':8} {'people':>7} {'activity rows':>13} {'kpi rows':>9} {'seed s':>7} {'refresh s':>9} {'overview ms':>11}"
+    )
     for r in results:
-        print(f"{r['profile']:8} {r['people']:7,} {r['activity']:13,} {r['rows']:9,} {r['seed_s']:7.2f} "
-              f"{r['refresh_s']:9.2f} {r['overview_s'] * 1000:11.0f}")
+        print(
+            f"{r['profile']:8} {r['people']:7,} {r['activity']:13,} {r['rows']:9,} {r['seed_s']:7.2f} "
+            f"{r['refresh_s']:9.2f} {r['overview_s'] * 1000:11.0f}"
+        )
     base = results[0]
     for r in results[1:]:
         data = (r["activity"] + r["rows"]) / (base["activity"] + base["rows"])
         cost = r["refresh_s"] / base["refresh_s"]
-        print(f"{r['profile']} vs {base['profile']}: data x{data:.1f}, refresh time x{cost:.1f} "
-              f"(time/data ratio {cost / data:.2f}; <= 1 means no worse than linear)")
+        print(
+            f"{r['profile']} vs {base['profile']}: data x{data:.1f}, refresh time x{cost:.1f} "
+            f"(time/data ratio {cost / data:.2f}; <= 1 means no worse than linear)"
+        )
 
 
 if __name__ == "__main__":

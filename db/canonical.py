@@ -155,57 +155,162 @@ _ADKAR = ("awareness", "desire", "knowledge", "ability", "reinforcement")
 
 # In dependency order: the order of writing and of reporting.
 SPECS: tuple[FileSpec, ...] = (
-    FileSpec(schema.org_units, (
-        Col("id"), Col("name"), _opt("parent_id", ref="org_units"), Col("kind", "enum", choices=schema.UNIT_KINDS),
-    ), ("id",)),
-    FileSpec(schema.people, (
-        Col("id"), Col("name"), _opt("email", "email"), Col("org_unit_id", ref="org_units"), Col("role"),
-        _opt("manager_id", ref="people"), _opt("license_start", "date"), _opt("license_end", "date"),
-        _opt("is_integration", "bool"), _opt("crm_user_id"),
-    ), ("id",), _check_people),
-    FileSpec(schema.courses, (
-        Col("id"), Col("name"), Col("kind", "enum", choices=schema.COURSE_KINDS), _opt("required_for", "roles"),
-        _opt("external_id"),
-    ), ("id",)),
-    FileSpec(schema.crm_activity, (
-        Col("person_id", ref="people"), Col("date", "date"), _opt("logins", "count"), _opt("records_created", "count"),
-        _opt("records_updated", "count"), _opt("reports_viewed", "count"),
-    ), ("person_id", "date")),
-    FileSpec(schema.training_completions, (
-        Col("person_id", ref="people"), Col("course_id", ref="courses"), Col("completed_on", "date"), _opt("score", "score"),
-    ), ("person_id", "course_id", "completed_on")),
-    FileSpec(schema.meetings, (
-        Col("id"), Col("org_unit_id", ref="org_units"), Col("kind", "enum", choices=schema.MEETING_KINDS),
-        Col("scheduled_on", "date"), Col("status", "enum", choices=schema.MEETING_STATUSES),
-        _opt("crm_report_used", "bool"), _opt("sponsor_present", "bool"), _opt("person_id", ref="people"), _opt("title"),
-    ), ("id",)),
-    FileSpec(schema.communications, (
-        Col("id"), Col("audience_org_unit_id", ref="org_units"), Col("channel", "enum", choices=schema.CHANNELS),
-        Col("sent_on", "date"), Col("status", "enum", choices=schema.COMM_STATUSES), _opt("recipients", "count"),
-        _opt("opens", "count"), _opt("title"),
-    ), ("id",)),
-    FileSpec(schema.recognitions, (
-        Col("id"), Col("person_id", ref="people"), Col("date", "date"), Col("kind", "enum", choices=schema.RECOGNITION_KINDS),
-        _opt("note"),
-    ), ("id",)),
-    FileSpec(schema.pulse_responses, (
-        Col("person_id", ref="people"), Col("date", "date"), *(_opt(item, "item") for item in _ADKAR), _opt("comment"),
-    ), ("person_id", "date")),
-    FileSpec(schema.data_quality, (
-        Col("org_unit_id", ref="org_units"), Col("measured_on", "date"), Col("records_checked", "count"),
-        Col("records_complete", "count"),
-    ), ("org_unit_id", "measured_on"), _check_data_quality),
-    FileSpec(schema.feedback, (
-        Col("id"), Col("person_id", ref="people"), Col("kind", "enum", choices=schema.FEEDBACK_KINDS),
-        Col("raised_on", "date"), _opt("resolved_on", "date"), _opt("summary"),
-    ), ("id",), _check_feedback),
-    FileSpec(schema.targets, (
-        Col("kpi_id"), Col("org_unit_id", ref="org_units"), Col("effective_from", "date"), _opt("value", "number"),
-        _opt("review_on", "date"), _opt("reason"),
-    ), ("kpi_id", "org_unit_id", "effective_from"), _check_targets),
-    FileSpec(schema.pillar_weights, (
-        Col("pillar", "enum", choices=schema.PILLARS), Col("effective_from", "date"), Col("weight", "percent"),
-    ), ("pillar", "effective_from")),
+    FileSpec(
+        schema.org_units,
+        (
+            Col("id"),
+            Col("name"),
+            _opt("parent_id", ref="org_units"),
+            Col("kind", "enum", choices=schema.UNIT_KINDS),
+        ),
+        ("id",),
+    ),
+    FileSpec(
+        schema.people,
+        (
+            Col("id"),
+            Col("name"),
+            _opt("email", "email"),
+            Col("org_unit_id", ref="org_units"),
+            Col("role"),
+            _opt("manager_id", ref="people"),
+            _opt("license_start", "date"),
+            _opt("license_end", "date"),
+            _opt("is_integration", "bool"),
+            _opt("crm_user_id"),
+        ),
+        ("id",),
+        _check_people,
+    ),
+    FileSpec(
+        schema.courses,
+        (
+            Col("id"),
+            Col("name"),
+            Col("kind", "enum", choices=schema.COURSE_KINDS),
+            _opt("required_for", "roles"),
+            _opt("external_id"),
+        ),
+        ("id",),
+    ),
+    FileSpec(
+        schema.crm_activity,
+        (
+            Col("person_id", ref="people"),
+            Col("date", "date"),
+            _opt("logins", "count"),
+            _opt("records_created", "count"),
+            _opt("records_updated", "count"),
+            _opt("reports_viewed", "count"),
+        ),
+        ("person_id", "date"),
+    ),
+    FileSpec(
+        schema.training_completions,
+        (
+            Col("person_id", ref="people"),
+            Col("course_id", ref="courses"),
+            Col("completed_on", "date"),
+            _opt("score", "score"),
+        ),
+        ("person_id", "course_id", "completed_on"),
+    ),
+    FileSpec(
+        schema.meetings,
+        (
+            Col("id"),
+            Col("org_unit_id", ref="org_units"),
+            Col("kind", "enum", choices=schema.MEETING_KINDS),
+            Col("scheduled_on", "date"),
+            Col("status", "enum", choices=schema.MEETING_STATUSES),
+            _opt("crm_report_used", "bool"),
+            _opt("sponsor_present", "bool"),
+            _opt("person_id", ref="people"),
+            _opt("title"),
+        ),
+        ("id",),
+    ),
+    FileSpec(
+        schema.communications,
+        (
+            Col("id"),
+            Col("audience_org_unit_id", ref="org_units"),
+            Col("channel", "enum", choices=schema.CHANNELS),
+            Col("sent_on", "date"),
+            Col("status", "enum", choices=schema.COMM_STATUSES),
+            _opt("recipients", "count"),
+            _opt("opens", "count"),
+            _opt("title"),
+        ),
+        ("id",),
+    ),
+    FileSpec(
+        schema.recognitions,
+        (
+            Col("id"),
+            Col("person_id", ref="people"),
+            Col("date", "date"),
+            Col("kind", "enum", choices=schema.RECOGNITION_KINDS),
+            _opt("note"),
+        ),
+        ("id",),
+    ),
+    FileSpec(
+        schema.pulse_responses,
+        (
+            Col("person_id", ref="people"),
+            Col("date", "date"),
+            *(_opt(item, "item") for item in _ADKAR),
+            _opt("comment"),
+        ),
+        ("person_id", "date"),
+    ),
+    FileSpec(
+        schema.data_quality,
+        (
+            Col("org_unit_id", ref="org_units"),
+            Col("measured_on", "date"),
+            Col("records_checked", "count"),
+            Col("records_complete", "count"),
+        ),
+        ("org_unit_id", "measured_on"),
+        _check_data_quality,
+    ),
+    FileSpec(
+        schema.feedback,
+        (
+            Col("id"),
+            Col("person_id", ref="people"),
+            Col("kind", "enum", choices=schema.FEEDBACK_KINDS),
+            Col("raised_on", "date"),
+            _opt("resolved_on", "date"),
+            _opt("summary"),
+        ),
+        ("id",),
+        _check_feedback,
+    ),
+    FileSpec(
+        schema.targets,
+        (
+            Col("kpi_id"),
+            Col("org_unit_id", ref="org_units"),
+            Col("effective_from", "date"),
+            _opt("value", "number"),
+            _opt("review_on", "date"),
+            _opt("reason"),
+        ),
+        ("kpi_id", "org_unit_id", "effective_from"),
+        _check_targets,
+    ),
+    FileSpec(
+        schema.pillar_weights,
+        (
+            Col("pillar", "enum", choices=schema.PILLARS),
+            Col("effective_from", "date"),
+            Col("weight", "percent"),
+        ),
+        ("pillar", "effective_from"),
+    ),
 )
 SPEC_BY_FILE: dict[str, FileSpec] = {s.file_name: s for s in SPECS}
 _NOUNS = {"org_units": "org unit", "people": "person", "courses": "course"}
@@ -233,7 +338,13 @@ class RowError:
         return f"{where}: {self.message}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "column": self.column, "value": self.value, "message": self.message}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -323,7 +434,9 @@ class ImportFailed(Exception):
         w = csv.writer(out, lineterminator="\n")
         w.writerow(["file", "line", "column", "value", "message"])
         for e in self.errors:
-            w.writerow([_safe_cell(e.file), e.line or "", _safe_cell(e.column), _safe_cell(e.value), _safe_cell(e.message)])
+            w.writerow(
+                [_safe_cell(e.file), e.line or "", _safe_cell(e.column), _safe_cell(e.value), _safe_cell(e.message)]
+            )
         return out.getvalue()
 
 
@@ -463,8 +576,16 @@ def _enum(col: Col) -> Callable[[str], str]:
 
 
 _PARSERS: dict[Kind, Callable[[str], Any]] = {
-    "text": _text, "email": _email, "date": _date, "bool": _bool, "count": _count, "item": _item,
-    "score": _score, "number": _number, "percent": _percent, "roles": _roles,
+    "text": _text,
+    "email": _email,
+    "date": _date,
+    "bool": _bool,
+    "count": _count,
+    "item": _item,
+    "score": _score,
+    "number": _number,
+    "percent": _percent,
+    "roles": _roles,
 }
 
 
@@ -555,7 +676,15 @@ def import_folder(
             warnings.append(f"{path.name}: not a canonical file name, ignored")
     if not sources:
         raise ImportFailed(
-            [RowError(str(folder), None, None, None, f"no canonical CSV file in the folder (expected: {', '.join(SPEC_BY_FILE)})")],
+            [
+                RowError(
+                    str(folder),
+                    None,
+                    None,
+                    None,
+                    f"no canonical CSV file in the folder (expected: {', '.join(SPEC_BY_FILE)})",
+                )
+            ],
             warnings=warnings,
         )
     return _import(conn, sources, imported_by, limits, warnings)
@@ -590,10 +719,20 @@ def record_failure(conn: Connection, failure: ImportFailed, *, imported_by: str 
             conn.execute(
                 insert(schema.import_batches)
                 .values(
-                    source=SOURCE, file_name=f.file_name, sha256=f.sha256, rows_read=f.rows_read,
-                    rows_rejected=f.rejected, status="failed", message=message, imported_by=imported_by,
+                    source=SOURCE,
+                    file_name=f.file_name,
+                    sha256=f.sha256,
+                    rows_read=f.rows_read,
+                    rows_rejected=f.rejected,
+                    status="failed",
+                    message=message,
+                    imported_by=imported_by,
                     finished_at=func.clock_timestamp(),
-                    details={**f.details(), "error_count": failure.error_count, "errors": [e.as_dict() for e in errors[:1000]]},
+                    details={
+                        **f.details(),
+                        "error_count": failure.error_count,
+                        "errors": [e.as_dict() for e in errors[:1000]],
+                    },
                 )
                 .returning(schema.import_batches.c.id)
             ).scalar_one()
@@ -614,7 +753,9 @@ def _import(
     for src in sources:
         spec = SPEC_BY_FILE.get(src.name.lower())
         if spec is None:
-            errors.add(src.name, None, None, None, f"not a canonical file name; expected one of: {', '.join(SPEC_BY_FILE)}")
+            errors.add(
+                src.name, None, None, None, f"not a canonical file name; expected one of: {', '.join(SPEC_BY_FILE)}"
+            )
         elif spec.file_name in by_spec:
             errors.add(src.name, None, None, None, f"two files for {spec.file_name} in one import")
         else:
@@ -641,7 +782,12 @@ def _import(
 
     results = [p.result for p in parsed]
     if errors.count:
-        raise ImportFailed(errors.sorted([(p.name, p.spec) for p in parsed]), error_count=errors.count, files=results, warnings=warnings)
+        raise ImportFailed(
+            errors.sorted([(p.name, p.spec) for p in parsed]),
+            error_count=errors.count,
+            files=results,
+            warnings=warnings,
+        )
     _write(conn, parsed, imported_by, started, warnings)
     touched = [r for r in results if r.date_min is not None]
     return ImportReport(
@@ -778,7 +924,11 @@ def _check_references(conn: Connection, parsed: list[_Parsed], errors: _Errors) 
             if not col.ref or col.name not in p.present or col.ref not in known:
                 continue
             ids = known[col.ref]
-            where = f"{col.ref}.csv nor in the database" if col.ref in by_table else f"the database (and no {col.ref}.csv in this import)"
+            where = (
+                f"{col.ref}.csv nor in the database"
+                if col.ref in by_table
+                else f"the database (and no {col.ref}.csv in this import)"
+            )
             for value, line in p.column(col.name):
                 if value is not None and value not in ids:
                     errors.add(p.name, line, col.name, value, f"unknown {_NOUNS[col.ref]} '{value}': not in {where}")
@@ -801,7 +951,13 @@ def _check_tree(conn: Connection, p: _Parsed, errors: _Errors) -> None:
         for u in roots:
             if u in line_of:
                 others = ", ".join(f"'{o}' ({_where(line_of.get(o))})" for o in roots if o != u)
-                errors.add(p.name, line_of[u], "parent_id", "", f"unit '{u}' has no parent, nor has {others}: exactly one root unit is allowed")
+                errors.add(
+                    p.name,
+                    line_of[u],
+                    "parent_id",
+                    "",
+                    f"unit '{u}' has no parent, nor has {others}: exactly one root unit is allowed",
+                )
     state: dict[str, bool] = {}  # False while on the current walk, True once known to reach a root or a dead end
     for start in line_of:
         path, u = [], start
@@ -810,11 +966,13 @@ def _check_tree(conn: Connection, p: _Parsed, errors: _Errors) -> None:
             path.append(u)
             u = parent[u]
         if u is not None and state.get(u) is False:
-            cycle = path[path.index(u):]
+            cycle = path[path.index(u) :]
             shown = " → ".join([*cycle, u])
             for x in cycle:
                 if x in line_of:
-                    errors.add(p.name, line_of[x], "parent_id", parent[x], f"unit '{x}' is in a cycle of parents: {shown}")
+                    errors.add(
+                        p.name, line_of[x], "parent_id", parent[x], f"unit '{x}' is in a cycle of parents: {shown}"
+                    )
         for x in path:
             state[x] = True
 
@@ -823,7 +981,9 @@ def _where(line: int | None) -> str:
     return "in the database" if line is None else f"line {line}"
 
 
-def _check_unique(conn: Connection, p: _Parsed, column: str, errors: _Errors, norm: Callable[[str], str], label: str) -> None:
+def _check_unique(
+    conn: Connection, p: _Parsed, column: str, errors: _Errors, norm: Callable[[str], str], label: str
+) -> None:
     """A unique column stays unique once the file's rows replace the database rows with the same id."""
     if not p.readable or column not in p.present:
         return
@@ -876,7 +1036,13 @@ def _check_weights(conn: Connection, p: _Parsed, errors: _Errors) -> None:
         if abs(total - 100) > 1e-6:
             parts = ", ".join(f"{pl} {w:g}" for pl, w in in_force.items())
             for line, weight in lines_on[day]:
-                errors.add(p.name, line, "weight", f"{weight:g}", f"the weights in force on {day} sum to {total:g}, not 100 ({parts})")
+                errors.add(
+                    p.name,
+                    line,
+                    "weight",
+                    f"{weight:g}",
+                    f"the weights in force on {day} sum to {total:g}, not 100 ({parts})",
+                )
 
 
 def _seen_before(conn: Connection, parsed: list[_Parsed]) -> list[str]:
@@ -888,16 +1054,23 @@ def _seen_before(conn: Connection, parsed: list[_Parsed]) -> list[str]:
         .where(t.c.sha256.in_(list(shas)), t.c.status == "succeeded")
         .group_by(t.c.sha256)
     )
-    return [f"{shas[sha]}: the same file was imported before (batch {bid}{f', {when:%Y-%m-%d %H:%M}' if when else ''})" for sha, bid, when in rows]
+    return [
+        f"{shas[sha]}: the same file was imported before (batch {bid}{f', {when:%Y-%m-%d %H:%M}' if when else ''})"
+        for sha, bid, when in rows
+    ]
 
 
 # --- writing -----------------------------------------------------------------------------------------------
 
 
-def _write(conn: Connection, parsed: list[_Parsed], imported_by: str | None, started: datetime, warnings: list[str]) -> None:
+def _write(
+    conn: Connection, parsed: list[_Parsed], imported_by: str | None, started: datetime, warnings: list[str]
+) -> None:
     """Upsert every file inside a savepoint: on any database error nothing stays written."""
     deferred = [
-        fk.name for p in parsed for fk in p.spec.table.foreign_key_constraints
+        fk.name
+        for p in parsed
+        for fk in p.spec.table.foreign_key_constraints
         if fk.deferrable and fk.initially == "DEFERRED"
     ]
     current = "import"
@@ -922,7 +1095,9 @@ def _write(conn: Connection, parsed: list[_Parsed], imported_by: str | None, sta
 
 def _set_constraints(conn: Connection, names: list[str], mode: Literal["IMMEDIATE", "DEFERRED"]) -> None:
     if names:
-        stmt = pg_sql.SQL("SET CONSTRAINTS {} " + mode).format(pg_sql.SQL(", ").join(map(pg_sql.Identifier, sorted(set(names)))))
+        stmt = pg_sql.SQL("SET CONSTRAINTS {} " + mode).format(
+            pg_sql.SQL(", ").join(map(pg_sql.Identifier, sorted(set(names))))
+        )
         conn.exec_driver_sql(stmt.as_string(_raw(conn)))
 
 
@@ -943,8 +1118,11 @@ def _load(conn: Connection, p: _Parsed, imported_by: str | None, started: dateti
     """COPY one file into a temporary staging table, upsert it with one statement, and record its batch."""
     spec, t, r = p.spec, p.spec.table, p.result
     stage = Table(
-        f"_stage_{t.name}", MetaData(), *(Column(n, t.c[n].type) for n in spec.names),
-        prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
+        f"_stage_{t.name}",
+        MetaData(),
+        *(Column(n, t.c[n].type) for n in spec.names),
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
     )
     stage.create(conn)
     copy_sql = pg_sql.SQL("COPY {} ({}) FROM STDIN").format(
@@ -961,9 +1139,19 @@ def _load(conn: Connection, p: _Parsed, imported_by: str | None, started: dateti
     r.batch_id = conn.execute(
         insert(schema.import_batches)
         .values(
-            source=SOURCE, file_name=r.file_name, sha256=r.sha256, rows_read=r.rows_read, rows_inserted=r.inserted,
-            rows_updated=r.updated, rows_unchanged=r.unchanged, rows_rejected=0, status="succeeded",
-            imported_by=imported_by, started_at=started, finished_at=func.clock_timestamp(), details=r.details(),
+            source=SOURCE,
+            file_name=r.file_name,
+            sha256=r.sha256,
+            rows_read=r.rows_read,
+            rows_inserted=r.inserted,
+            rows_updated=r.updated,
+            rows_unchanged=r.unchanged,
+            rows_rejected=0,
+            status="succeeded",
+            imported_by=imported_by,
+            started_at=started,
+            finished_at=func.clock_timestamp(),
+            details=r.details(),
         )
         .returning(schema.import_batches.c.id)
     ).scalar_one()

@@ -37,9 +37,15 @@ def decode(data: bytes) -> tuple[str, str, list[str]]:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # Excel's "Unicode Text" export: unambiguous thanks to its BOM, so read it rather than garble it.
         try:
-            return data.decode("utf-16"), "utf-16", ["read as UTF-16 (Excel 'Unicode Text'); save it as 'CSV UTF-8' next time"]
+            return (
+                data.decode("utf-16"),
+                "utf-16",
+                ["read as UTF-16 (Excel 'Unicode Text'); save it as 'CSV UTF-8' next time"],
+            )
         except UnicodeDecodeError as exc:
-            raise CsvError(f"the file starts with a UTF-16 byte-order mark but is not valid UTF-16 ({exc.reason})") from None
+            raise CsvError(
+                f"the file starts with a UTF-16 byte-order mark but is not valid UTF-16 ({exc.reason})"
+            ) from None
     try:
         return data.decode("utf-8-sig"), "utf-8", []
     except UnicodeDecodeError:
@@ -47,8 +53,14 @@ def decode(data: bytes) -> tuple[str, str, list[str]]:
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
-        raise CsvError(f"the file is neither UTF-8 nor Windows-1252 text (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
-    return text, "cp1252", ["not UTF-8: read as Windows-1252 (cp1252); check accented characters, and save it as 'CSV UTF-8' next time"]
+        raise CsvError(
+            f"the file is neither UTF-8 nor Windows-1252 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    return (
+        text,
+        "cp1252",
+        ["not UTF-8: read as Windows-1252 (cp1252); check accented characters, and save it as 'CSV UTF-8' next time"],
+    )
 
 
 def sniff_delimiter(header_line: str, expected: Collection[str] = ()) -> str:

@@ -36,6 +36,7 @@ class Overview:
     scorecard: pd.DataFrame  # one row per KPI
     attention: list[dict]
     movement: Movement | None
+    weights: dict[str, float]  # pillar weights in force at the period's end
 
     @property
     def current_scores(self) -> dict:
@@ -94,6 +95,7 @@ def overview(conn: Connection, scope: Scope, unit: str, grain: str, period_start
         scorecard=_scorecard(kpis, period, previous),
         attention=_attention(kpis, children, names, period),
         movement=_movement(kpis, period, previous, weights) if previous else None,
+        weights=weights[period.end],
     )
 
 

@@ -22,49 +22,41 @@ if ctx.period.partial:
 
 now, before = model.current_scores, model.previous_scores
 prev_name = display.short_period(model.previous) if model.previous else None
-cols = st.columns([1.4, 1, 1, 1])
-with cols[0]:
-    st.metric(
-        "Adoption Index",
-        display.score(now.get("index")),
-        delta=display.delta(now.get("index"), before.get("index"), prev_name),
-        chart_data=[v for v in model.scores["index"].tolist() if pd.notna(v)],
-        chart_type="area",
-        border=True,
-        help="Weighted mean of the three pillar scores (0–100), each the mean attainment of its KPIs.",
-    )
 card = model.scorecard
-for col, pillar in zip(cols[1:], PILLARS, strict=True):
-    rows = card[card["pillar"] == pillar.id]
+cols = st.columns(4)
+tiles = [("index", "Adoption Index", None)] + [(p.id, f"{p.title} · {model.weights[p.id]:.0f}%", p.id) for p in PILLARS]
+for col, (key, label, pillar) in zip(cols, tiles, strict=True):
     with col:
         st.metric(
-            f"{pillar.title} · {pillar.default_weight:.0f}%",
-            display.score(now.get(pillar.id)),
-            delta=display.delta(now.get(pillar.id), before.get(pillar.id), prev_name),
+            label,
+            display.score(now.get(key)),
+            delta=display.delta(now.get(key), before.get(key), prev_name),
+            chart_data=[v for v in model.scores[key].tolist() if pd.notna(v)],
+            chart_type="area",
             border=True,
-            delta_description=display.pillar_status(rows["status"].tolist()),
+            help=display.TILE_HELP[key],
         )
+        statuses = card["status"].tolist() if pillar is None else card[card["pillar"] == pillar]["status"].tolist()
+        st.markdown(display.status_counts(statuses))
 
-attention = model.attention
-st.subheader("Needs attention")
-if attention:
-    st.markdown("\n".join(display.attention_line(item) for item in attention))
-else:
-    st.success("Every KPI with data is on target or within 10 % of it.", icon=":material/check_circle:")
-
-if model.movement and now.get("index") is not None and before.get("index") is not None:
-    st.markdown(f"**Why it moved:** {display.movement_line(model.movement, card)}")
-
-left, right = st.columns([3, 2])
+left, right = st.columns([3, 2], gap="large")
 with left:
-    st.subheader("Scorecard")
-    st.dataframe(
-        display.scorecard_table(card),
-        hide_index=True,
-        width="stretch",
-        height=36 * (len(card) + 1) + 4,
-        column_config=display.SCORECARD_COLUMNS,
-    )
+    st.subheader("Needs attention")
+    if model.attention:
+        st.markdown("\n".join(display.attention_line(item) for item in model.attention))
+    else:
+        st.success("Every KPI with data is on target or within 10 % of it.", icon=":material/check_circle:")
+    if model.movement and now.get("index") is not None and before.get("index") is not None:
+        st.markdown(f"**Why it moved** · {display.movement_line(model.movement)}")
 with right:
     st.subheader(f"Trend · last {len(model.scores)} {ctx.grain}s")
     st.altair_chart(charts.score_trend(model.scores, ctx.grain), width="stretch")
+
+st.subheader("Scorecard")
+st.dataframe(
+    display.scorecard_table(card),
+    hide_index=True,
+    width="stretch",
+    height=35 * (len(card) + 1) + 3,
+    column_config=display.SCORECARD_COLUMNS,
+)

@@ -11,9 +11,15 @@ from seed.model import Org, Person
 
 # Mean records created, records updated and reports viewed on an active day, by role.
 ROLE_LOAD = {
-    "rep": (3.0, 5.0, 1.0), "account_manager": (2.0, 7.0, 1.5), "sales_engineer": (1.0, 3.0, 1.0),
-    "service_agent": (5.0, 10.0, 0.5), "marketing_specialist": (2.0, 3.0, 2.0), "manager": (0.8, 2.5, 3.0),
-    "director": (0.2, 0.5, 4.0), "executive": (0.1, 0.2, 3.0), "program_lead": (1.0, 4.0, 6.0),
+    "rep": (3.0, 5.0, 1.0),
+    "account_manager": (2.0, 7.0, 1.5),
+    "sales_engineer": (1.0, 3.0, 1.0),
+    "service_agent": (5.0, 10.0, 0.5),
+    "marketing_specialist": (2.0, 3.0, 2.0),
+    "manager": (0.8, 2.5, 3.0),
+    "director": (0.2, 0.5, 4.0),
+    "executive": (0.1, 0.2, 3.0),
+    "program_lead": (1.0, 4.0, 6.0),
 }
 # The adoption model, on a probit scale: a person is a regular user in a month when
 # BASE + RISE * progress + TEAM * (quality - 0.5) + trained/tenure/role/sponsor terms + noise > 0.
@@ -51,7 +57,9 @@ class ActivityStream:
         if p.role == "manager":
             reports *= 0.4 + 1.4 * p.quality  # good managers run the business on CRM reports
         rates = (1 / created, 1 / updated, 1 / reports)
-        vacations = {y: date(y, 7, 1) + timedelta(days=rng.randint(0, 48)) for y in range(org.start.year, org.end.year + 1)}
+        vacations = {
+            y: date(y, 7, 1) + timedelta(days=rng.randint(0, 48)) for y in range(org.start.year, org.end.year + 1)
+        }
         for index, (first, last, month_days) in enumerate(months):
             if last < first_day or first > last_day:
                 continue
@@ -90,6 +98,10 @@ def _bot(rng: random.Random, p: Person, org: Org) -> Iterator[tuple]:
     for d in days(org.start, org.end):
         load = scale * (1.0 if d.weekday() < 5 else 0.3)
         yield (
-            p.id, d, round(rng.randint(40, 300) * load), round(rng.randint(150, 2500) * load),
-            round(rng.randint(400, 6000) * load), rng.randint(0, 30),
+            p.id,
+            d,
+            round(rng.randint(40, 300) * load),
+            round(rng.randint(150, 2500) * load),
+            round(rng.randint(400, 6000) * load),
+            rng.randint(0, 30),
         )

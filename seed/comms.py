@@ -11,16 +11,41 @@ from seed.model import Org, Person
 from seed.profiles import PLANNED_DAYS
 
 TOPICS = (
-    "pipeline hygiene", "the new sales dashboards", "mobile app tips", "forecast accuracy", "cleaning up duplicates",
-    "case templates", "lead routing changes", "training dates", "what's new in this release", "a team success story",
-    "logging calls in two clicks", "next steps on every opportunity",
+    "pipeline hygiene",
+    "the new sales dashboards",
+    "mobile app tips",
+    "forecast accuracy",
+    "cleaning up duplicates",
+    "case templates",
+    "lead routing changes",
+    "training dates",
+    "what's new in this release",
+    "a team success story",
+    "logging calls in two clicks",
+    "next steps on every opportunity",
 )
 # Spelled out rather than strftime("%B"), which follows the process locale.
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 TIPS = (
-    "CRM tip: saved list views", "CRM tip: reports on your phone", "CRM tip: follow an account",
-    "CRM tip: keyboard shortcuts", "CRM tip: activity reminders", "CRM tip: chatter for hand-overs",
+    "CRM tip: saved list views",
+    "CRM tip: reports on your phone",
+    "CRM tip: follow an account",
+    "CRM tip: keyboard shortcuts",
+    "CRM tip: activity reminders",
+    "CRM tip: chatter for hand-overs",
 )
 
 
@@ -47,12 +72,24 @@ def communications(org: Org, seed: int) -> list[tuple]:
         # Besides the newsletter, one company-wide item a month: town hall, intranet tip, video.
         if month.month % 3 == 1:
             quarter = (month.month - 1) // 3 + 1
-            add(org.company, "town_hall", next_workday(nth_weekday(month, 3, 2)), f"Q{quarter} {month.year} CRM town hall", 0.6)
+            add(
+                org.company,
+                "town_hall",
+                next_workday(nth_weekday(month, 3, 2)),
+                f"Q{quarter} {month.year} CRM town hall",
+                0.6,
+            )
         elif month.month % 3 == 2:
             status = "cancelled" if month.month == 8 else "sent"  # nobody reads the intranet in August
             add(org.company, "intranet", next_workday(nth_weekday(month, 0, 3)), TIPS[index % len(TIPS)], 0.3, status)
         else:
-            add(org.company, "video", next_workday(nth_weekday(month, 4, 2)), f"Two-minute demo: {rng.choice(TOPICS)}", 0.25)
+            add(
+                org.company,
+                "video",
+                next_workday(nth_weekday(month, 4, 2)),
+                f"Two-minute demo: {rng.choice(TOPICS)}",
+                0.25,
+            )
         for division in org.divisions:
             for n in (1, 3):
                 day = next_workday(nth_weekday(month, 2, n))
@@ -77,8 +114,13 @@ def communications(org: Org, seed: int) -> list[tuple]:
     while quarter.month not in (1, 4, 7, 10):
         quarter = add_months(quarter, 1)
     # The next town hall is already in the calendar.
-    add(org.company, "town_hall", next_workday(nth_weekday(quarter, 3, 2)),
-        f"Q{(quarter.month - 1) // 3 + 1} {quarter.year} CRM town hall", 0.6)
+    add(
+        org.company,
+        "town_hall",
+        next_workday(nth_weekday(quarter, 3, 2)),
+        f"Q{(quarter.month - 1) // 3 + 1} {quarter.year} CRM town hall",
+        0.6,
+    )
     return rows
 
 

@@ -12,7 +12,14 @@ _EASTER = {2024: date(2024, 3, 31), 2025: date(2025, 4, 20), 2026: date(2026, 4,
 def _holidays() -> frozenset[date]:
     days: set[date] = set()
     for year, easter in _EASTER.items():
-        days |= {date(year, 1, 1), date(year, 5, 1), date(year, 12, 24), date(year, 12, 25), date(year, 12, 26), date(year, 12, 31)}
+        days |= {
+            date(year, 1, 1),
+            date(year, 5, 1),
+            date(year, 12, 24),
+            date(year, 12, 25),
+            date(year, 12, 26),
+            date(year, 12, 31),
+        }
         days |= {easter - timedelta(days=2), easter + ONE_DAY}
     return frozenset(days)
 

@@ -11,18 +11,29 @@ from seed.model import Org
 
 SUMMARIES = {
     "issue": (
-        "Duplicate account warning fires on every save", "Opportunity stage picklist misses 'Verbal commit'",
-        "Outlook sync drops meeting notes", "Report times out for the whole region", "Cannot attach PDFs to cases",
-        "Mobile app logs me out every hour", "Lead assignment sends leads to a former colleague",
-        "Forecast totals differ from the dashboard", "Contact import fails on accented names",
+        "Duplicate account warning fires on every save",
+        "Opportunity stage picklist misses 'Verbal commit'",
+        "Outlook sync drops meeting notes",
+        "Report times out for the whole region",
+        "Cannot attach PDFs to cases",
+        "Mobile app logs me out every hour",
+        "Lead assignment sends leads to a former colleague",
+        "Forecast totals differ from the dashboard",
+        "Contact import fails on accented names",
     ),
     "idea": (
-        "Show open cases on the account page", "One-click call logging from the phone", "A weekly digest of my stalled deals",
-        "Pre-filled visit report template", "Highlight accounts without a next step",
+        "Show open cases on the account page",
+        "One-click call logging from the phone",
+        "A weekly digest of my stalled deals",
+        "Pre-filled visit report template",
+        "Highlight accounts without a next step",
     ),
     "question": (
-        "How do I share a dashboard with my team?", "Where do I log a customer visit?", "Who can change the territory?",
-        "How do I merge two contacts?", "Can I export my pipeline to Excel?",
+        "How do I share a dashboard with my team?",
+        "Where do I log a customer visit?",
+        "Who can change the territory?",
+        "How do I merge two contacts?",
+        "Can I export my pipeline to Excel?",
     ),
 }
 KINDS, KIND_WEIGHTS = ("issue", "idea", "question"), (55, 25, 20)

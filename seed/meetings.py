@@ -10,9 +10,14 @@ from seed.draw import clamp
 from seed.model import Org, Team
 from seed.profiles import PLANNED_DAYS
 
-_REVIEW = {"sales-north": "Pipeline review", "sales-south": "Pipeline review", "customer-service": "Service review",
-           "marketing": "Campaign review", "partner-channel": "Partner pipeline review",
-           "enterprise-accounts": "Account plan review"}
+_REVIEW = {
+    "sales-north": "Pipeline review",
+    "sales-south": "Pipeline review",
+    "customer-service": "Service review",
+    "marketing": "Campaign review",
+    "partner-channel": "Partner pipeline review",
+    "enterprise-accounts": "Account plan review",
+}
 
 
 class _Book:
@@ -23,8 +28,17 @@ class _Book:
         self.rng = random.Random(f"{seed}:meetings")
         self.rows: list[tuple] = []
 
-    def add(self, unit: str, kind: str, day: date, held: float, report: float, title: str,
-            sponsor: float = 0.0, person: str | None = None) -> None:
+    def add(
+        self,
+        unit: str,
+        kind: str,
+        day: date,
+        held: float,
+        report: float,
+        title: str,
+        sponsor: float = 0.0,
+        person: str | None = None,
+    ) -> None:
         rng = self.rng
         if day > self.org.end:
             status, used, present = "planned", False, False
@@ -48,7 +62,9 @@ def meetings(org: Org, seed: int) -> list[tuple]:
     for month in month_starts(org.start, horizon):
         day = next_workday(nth_weekday(month, 3, 3))
         if day <= horizon:
-            book.add(org.company, "governance", day, 0.95, 0.7 + 0.2 * t(day), "CRM program steering committee", sponsor=0.95)
+            book.add(
+                org.company, "governance", day, 0.95, 0.7 + 0.2 * t(day), "CRM program steering committee", sponsor=0.95
+            )
         if month.month in (1, 4, 7, 10):
             day = next_workday(nth_weekday(month, 1, 3))
             book.add(org.company, "management_review", day, 0.95, 0.75, "Executive CRM review")
@@ -77,13 +93,21 @@ def _team(book: _Book, team: Team, horizon: date) -> None:
     while monday <= horizon:
         day = monday + timedelta(days=team.weekday)
         if is_workday(day) and org.start <= day <= horizon:
-            book.add(team.id, "weekly_status", day, held(day, 0.76 + 0.2 * q), report(day), f"Weekly status – {team.name}")
+            book.add(
+                team.id, "weekly_status", day, held(day, 0.76 + 0.2 * q), report(day), f"Weekly status – {team.name}"
+            )
         monday += timedelta(days=7)
     for month in month_starts(org.start, horizon):
         day = next_workday(nth_weekday(month, team.weekday, 1))
         if day <= horizon:
-            book.add(team.id, "monthly_planning", day, held(day, 0.8 + 0.18 * q), report(day),
-                     f"Monthly planning – {team.name}")
+            book.add(
+                team.id,
+                "monthly_planning",
+                day,
+                held(day, 0.8 + 0.18 * q),
+                report(day),
+                f"Monthly planning – {team.name}",
+            )
     # Good managers coach every two weeks, poor ones every couple of months.
     interval = 14 + round((1 - q) * 56)
     for person in team.members:
@@ -91,9 +115,15 @@ def _team(book: _Book, team: Team, horizon: date) -> None:
         while day <= horizon:
             day = next_workday(day)
             if person.employed(day) and person.license_start is not None and day <= horizon:
-                book.add(team.id, "coaching", day, 0.82 + 0.12 * q,
-                         clamp(0.15 + 0.72 * q + 0.12 * org.progress(day) - 0.03 * org.drag(team.division, day), 0.02, 0.97),
-                         f"1:1 {person.name}", person=person.id)
+                book.add(
+                    team.id,
+                    "coaching",
+                    day,
+                    0.82 + 0.12 * q,
+                    clamp(0.15 + 0.72 * q + 0.12 * org.progress(day) - 0.03 * org.drag(team.division, day), 0.02, 0.97),
+                    f"1:1 {person.name}",
+                    person=person.id,
+                )
             day += timedelta(days=interval + rng.randint(-3, 3))
 
 
@@ -105,8 +135,15 @@ def _division(book: _Book, division: str, horizon: date) -> None:
         for day in (next_workday(nth_weekday(month, 1, 1)), next_workday(nth_weekday(month, 1, 3))):
             if day <= horizon:
                 lost = org.drag(division, day) > 0
-                book.add(division, "governance", day, 0.8 if lost else 0.93, 0.3 if lost else 0.55 + 0.3 * org.progress(day),
-                         f"{name} CRM steering committee", sponsor=0.1 if lost else 0.9 + 0.08 * org.progress(day))
+                book.add(
+                    division,
+                    "governance",
+                    day,
+                    0.8 if lost else 0.93,
+                    0.3 if lost else 0.55 + 0.3 * org.progress(day),
+                    f"{name} CRM steering committee",
+                    sponsor=0.1 if lost else 0.9 + 0.08 * org.progress(day),
+                )
         if month.month in (1, 4, 7, 10):
             day = next_workday(nth_weekday(month, 2, 2))
             book.add(division, "management_review", day, 0.9, 0.6, f"{name} quarterly business review")
@@ -116,6 +153,11 @@ def _division(book: _Book, division: str, horizon: date) -> None:
             day = next_workday(nth_weekday(month, 3, -1))
             if day > horizon or day < org.start:
                 continue
-            book.add(dept, "management_review", day, 0.88, _report(quality, org.progress(day), org.drag(division, day)),
-                     f"{_REVIEW.get(division, 'Pipeline review')} – {org.names[dept]}")
-
+            book.add(
+                dept,
+                "management_review",
+                day,
+                0.88,
+                _report(quality, org.progress(day), org.drag(division, day)),
+                f"{_REVIEW.get(division, 'Pipeline review')} – {org.names[dept]}",
+            )

@@ -34,8 +34,16 @@ class Person:
     def row(self) -> tuple:
         """The canonical `people` row."""
         return (
-            self.id, self.name, self.email, self.unit, self.role, self.manager_id,
-            self.license_start, self.license_end, self.is_integration, self.crm_user_id,
+            self.id,
+            self.name,
+            self.email,
+            self.unit,
+            self.role,
+            self.manager_id,
+            self.license_start,
+            self.license_end,
+            self.is_integration,
+            self.crm_user_id,
         )
 
     def employed(self, day: date) -> bool:
@@ -45,7 +53,8 @@ class Person:
     def licensed(self, day: date) -> bool:
         """Holds a CRM licence on `day`."""
         return (
-            self.license_start is not None and self.license_start <= day
+            self.license_start is not None
+            and self.license_start <= day
             and (self.license_end is None or day <= self.license_end)
         )
 

@@ -14,9 +14,14 @@ from seed.names import DOMAIN, NameBook, slug
 from seed.profiles import END, Profile
 
 INTEGRATIONS = (
-    ("Marketo Sync", "marketo"), ("ERP Order Feed", "erp"), ("Data Warehouse Export", "dwh"),
-    ("Outlook Connector", "outlook"), ("Web-to-Lead Gateway", "webtolead"), ("Zendesk Bridge", "zendesk"),
-    ("Billing Sync", "billing"), ("Partner Portal API", "partnerportal"),
+    ("Marketo Sync", "marketo"),
+    ("ERP Order Feed", "erp"),
+    ("Data Warehouse Export", "dwh"),
+    ("Outlook Connector", "outlook"),
+    ("Web-to-Lead Gateway", "webtolead"),
+    ("Zendesk Bridge", "zendesk"),
+    ("Billing Sync", "billing"),
+    ("Partner Portal API", "partnerportal"),
 )
 LEADERS = ("manager", "director", "executive", "program_lead")  # never leave, never hired late
 _B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
@@ -30,7 +35,7 @@ def salesforce_id(n: int) -> str:
         tail = _B62[r] + tail
     id15 = "005Wt00000" + tail
     suffix = "".join(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"[sum(1 << i for i, c in enumerate(id15[k:k + 5]) if c.isupper())]
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"[sum(1 << i for i, c in enumerate(id15[k : k + 5]) if c.isupper())]
         for k in (0, 5, 10)
     )
     return id15 + suffix
@@ -59,14 +64,24 @@ class _Builder:
         self.names[uid] = name
         return uid
 
-    def person(self, pool: str, unit: str, role: str, manager: Person | None, division: str | None, quality: float) -> Person:
+    def person(
+        self, pool: str, unit: str, role: str, manager: Person | None, division: str | None, quality: float
+    ) -> Person:
         name, email = self.book.person(pool)
         worker = role not in ("director", "executive") and chance(self.rng, 0.53 + 0.38 * quality)
         person = Person(
-            id=f"E{100001 + len(self.people)}", name=name, email=email, unit=unit, role=role,
-            manager_id=manager.id if manager else None, division=division, quality=quality,
-            affinity=self.rng.gauss(0, 1), pace=clamp(self.rng.uniform(0.45, 0.85) + 0.12 * quality, 0.3, 0.97),
-            worker=worker, joined=self.start - timedelta(days=400),
+            id=f"E{100001 + len(self.people)}",
+            name=name,
+            email=email,
+            unit=unit,
+            role=role,
+            manager_id=manager.id if manager else None,
+            division=division,
+            quality=quality,
+            affinity=self.rng.gauss(0, 1),
+            pace=clamp(self.rng.uniform(0.45, 0.85) + 0.12 * quality, 0.3, 0.97),
+            worker=worker,
+            joined=self.start - timedelta(days=400),
         )
         self.people.append(person)
         return person
@@ -112,9 +127,17 @@ def build(profile: Profile, seed: int) -> Org:
             person.manager_id = ceo.id
     _crm_ids(b)
     return Org(
-        start=b.start, end=END, units=b.units, teams=b.teams, people=b.people, divisions=list(departments),
-        departments=departments, names=b.names, lost_division=lost_division,
-        sponsor_lost_on=sponsor_lost_on, wave=wave,
+        start=b.start,
+        end=END,
+        units=b.units,
+        teams=b.teams,
+        people=b.people,
+        divisions=list(departments),
+        departments=departments,
+        names=b.names,
+        lost_division=lost_division,
+        sponsor_lost_on=sponsor_lost_on,
+        wave=wave,
     )
 
 
@@ -142,12 +165,16 @@ def _split(total: int, weights: list[float]) -> list[int]:
     return parts
 
 
-def _team_sizes(rng: random.Random, specs: tuple[DivisionSpec, ...], counts: list[int], members: int) -> list[list[int]]:
+def _team_sizes(
+    rng: random.Random, specs: tuple[DivisionSpec, ...], counts: list[int], members: int
+) -> list[list[int]]:
     """Members per team (manager excluded); a few tiny teams keep the pulse privacy rule visible."""
     tiny = [[chance(rng, 0.07) for _ in range(n)] for n in counts]
     raw = [[s.team_size * rng.uniform(0.6, 1.4) for _ in range(n)] for s, n in zip(specs, counts, strict=True)]
     tiny_sizes = [[rng.randint(2, 3) for _ in range(n)] for n in counts]
-    left = members - sum(sz for ts, flags in zip(tiny_sizes, tiny, strict=True) for sz, f in zip(ts, flags, strict=True) if f)
+    left = members - sum(
+        sz for ts, flags in zip(tiny_sizes, tiny, strict=True) for sz, f in zip(ts, flags, strict=True) if f
+    )
     weight = sum(r for rs, flags in zip(raw, tiny, strict=True) for r, f in zip(rs, flags, strict=True) if not f)
     return [
         [ts if f else max(3, round(r / weight * left)) for r, f, ts in zip(rs, flags, tss, strict=True)]
@@ -159,7 +186,9 @@ def _licenses(b: _Builder, wave: tuple[date, date]) -> None:
     """Licence dates: an earlier rollout by division, a mid-window wave, a trickle of hires, leavers."""
     rng, start, months = b.rng, b.start, b.p.months
     window_days, wave_days = workdays(start, END), workdays(*wave)
-    rollout = {unit: start - timedelta(days=rng.randint(150, 260)) for unit, _, _, kind in b.units if kind == "division"}
+    rollout = {
+        unit: start - timedelta(days=rng.randint(150, 260)) for unit, _, _, kind in b.units if kind == "division"
+    }
     for person in b.people:
         first = rollout.get(person.division or "", start - timedelta(days=280))
         if person.is_integration:

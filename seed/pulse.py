@@ -13,12 +13,17 @@ ITEMS = ("awareness", "desire", "knowledge", "ability", "reinforcement")
 # How each ADKAR item sits relative to a person's overall mood: awareness is easy, reinforcement is not.
 OFFSETS = (0.4, 0.05, -0.1, -0.2, -0.3)
 PRAISE = (
-    "The new dashboards save me an hour a week.", "Our manager shows the pipeline report every Monday; it helps.",
-    "Mobile app works well on customer visits.", "Training was short and useful.",
+    "The new dashboards save me an hour a week.",
+    "Our manager shows the pipeline report every Monday; it helps.",
+    "Mobile app works well on customer visits.",
+    "Training was short and useful.",
 )
 GRIPES = (
-    "Too many mandatory fields on opportunities.", "I still keep my own spreadsheet, the CRM is slow.",
-    "Nobody looks at what we enter.", "Not sure why we are doing this.", "I never got the training invite.",
+    "Too many mandatory fields on opportunities.",
+    "I still keep my own spreadsheet, the CRM is slow.",
+    "Nobody looks at what we enter.",
+    "Not sure why we are doing this.",
+    "I never got the training invite.",
     "Search does not find accounts by city.",
 )
 

@@ -10,10 +10,14 @@ from seed.model import Org
 
 NOTES = {
     "shout_out": (
-        "Kept every opportunity up to date all month", "Logged every customer call in the CRM",
-        "Helped the team clean up duplicate accounts", "Built the team's pipeline dashboard",
-        "Walked new colleagues through the CRM", "Closed a deal straight from the forecast view",
-        "Resolved a tricky case with a clear history in the CRM", None,
+        "Kept every opportunity up to date all month",
+        "Logged every customer call in the CRM",
+        "Helped the team clean up duplicate accounts",
+        "Built the team's pipeline dashboard",
+        "Walked new colleagues through the CRM",
+        "Closed a deal straight from the forecast view",
+        "Resolved a tricky case with a clear history in the CRM",
+        None,
     ),
     "award": ("CRM champion of the month", "Best pipeline hygiene in the division", "Data quality star"),
     "incentive": ("Forecast accuracy bonus", "Spot bonus for data clean-up", "Team lunch for 100% logged visits"),
@@ -45,7 +49,8 @@ def recognitions(org: Org, seed: int) -> list[tuple]:
                 team = rng.choices(teams, [t.quality**2 for t in teams])[0]
                 staff = [p for p in team.members if p.employed(days[-1])]
                 if staff:
-                    rows.append((rng.choice(staff).id, days[-1], "award", f"{org.names[division]} CRM champion of the quarter"))
+                    rows.append(
+                        (rng.choice(staff).id, days[-1], "award", f"{org.names[division]} CRM champion of the quarter")
+                    )
     rows.sort(key=lambda r: (r[1], r[0]))
     return [(f"rec-{i:06d}", *row) for i, row in enumerate(rows, start=1)]
-

@@ -32,7 +32,8 @@ def required(role: str) -> list[str]:
     """Courses required for `role`, read from required_for as the KPIs read it."""
     role = role.strip().lower()
     return [
-        cid for cid, _, _, req in COURSES
+        cid
+        for cid, _, _, req in COURSES
         if req and (req.strip() == "*" or role in {r.strip().lower() for r in req.split(";")})
     ]
 
@@ -103,4 +104,3 @@ def _score(rng: random.Random, course: str) -> int | None:
         return None
     mean = 72 if course == "crm-refresher" else 85
     return round(clamp(rng.gauss(mean, 8), 40, 100))
-

@@ -55,11 +55,18 @@ UNITS = [
 UNIT_IDS = [u["id"] for u in UNITS]
 
 
-def _person(pid: str, unit: str, role: str, start: str | None, end: str | None = None, integration: bool = False) -> dict:
+def _person(
+    pid: str, unit: str, role: str, start: str | None, end: str | None = None, integration: bool = False
+) -> dict:
     """A people row; dates as ISO strings, None for empty."""
     return dict(
-        id=pid, name=pid.upper(), email=f"{pid}@acme.test", org_unit_id=unit, role=role,
-        license_start=d(start) if start else None, license_end=d(end) if end else None,
+        id=pid,
+        name=pid.upper(),
+        email=f"{pid}@acme.test",
+        org_unit_id=unit,
+        role=role,
+        license_start=d(start) if start else None,
+        license_end=d(end) if end else None,
         is_integration=integration,
     )
 
@@ -264,7 +271,10 @@ def load(conn: Connection) -> None:
     )
     conn.execute(
         insert(schema.communications),
-        [dict(id=i, audience_org_unit_id=u, channel="email", sent_on=d(on), status=s) for i, u, on, s in COMMUNICATIONS],
+        [
+            dict(id=i, audience_org_unit_id=u, channel="email", sent_on=d(on), status=s)
+            for i, u, on, s in COMMUNICATIONS
+        ],
     )
     conn.execute(
         insert(schema.recognitions),
@@ -279,7 +289,10 @@ def load(conn: Connection) -> None:
     )
     conn.execute(
         insert(schema.data_quality),
-        [dict(org_unit_id=u, measured_on=d(on), records_checked=ch, records_complete=co) for u, on, ch, co in DATA_QUALITY],
+        [
+            dict(org_unit_id=u, measured_on=d(on), records_checked=ch, records_complete=co)
+            for u, on, ch, co in DATA_QUALITY
+        ],
     )
     conn.execute(
         insert(schema.feedback),
@@ -326,53 +339,113 @@ def _put(kpi: str, unit: str, rows: dict[tuple[str, date], tuple[float, float, f
 # Activity days per month: p1 4/4/4 (01-09 is all-zero), p2 3/3/4 (02-06 all-zero), p3 0/4/-,
 # p4 4/1/0, p6 4/(unlicensed)/-, p7 -/4/1, p8 0/2/5, p9 4/4/4, p10 0/4/0, p11 0/0/0.
 # Q1 (k 12, licensed p1 p2 p4 p7 p8 p9 p10 p11): p1 12, p2 10, p4 5, p7 5, p8 7, p9 12, p10 4.
-_put("adoption_rate", "T1", {JAN: (2, 4, pct(2, 4)),  # p1, p4 of p1-p4 -> 50.0
-                             FEB: (2, 4, pct(2, 4)),  # p1, p3 (p2 3 days, p4 1) -> 50.0
-                             MAR: (2, 3, pct(2, 3)),  # p1, p2 of p1 p2 p4 -> 66.67
-                             Q1: (1, 3, pct(1, 3))})  # p1 (12 days) -> 33.33
-_put("adoption_rate", "T2", {JAN: (1, 2, pct(1, 2)),  # p6 of p6 p8 -> 50.0
-                             FEB: (1, 2, pct(1, 2)),  # p7 of p7 p8 -> 50.0
-                             MAR: (1, 2, pct(1, 2)),  # p8 (5 days) -> 50.0
-                             Q1: (0, 2, pct(0, 2))})  # p7 5, p8 7 days -> 0.0
-_put("adoption_rate", "D1", {JAN: (4, 7, pct(4, 7)),  # T1 2 + T2 1 + p9 -> 4/7
-                             FEB: (4, 7, pct(4, 7)),  # 2 + 1 + p9
-                             MAR: (4, 6, pct(4, 6)),  # 2 + 1 + p9
-                             Q1: (2, 6, pct(2, 6))})  # p1 + p9 (12 days)
-_put("adoption_rate", "D2", {JAN: (0, 2, pct(0, 2)),  # p10 p11 idle; p12 is integration
-                             FEB: (1, 2, pct(1, 2)),  # p10 4 days -> 50.0
-                             MAR: (0, 2, pct(0, 2)),
-                             Q1: (0, 2, pct(0, 2))})  # p10 4 days < 12
+_put(
+    "adoption_rate",
+    "T1",
+    {
+        JAN: (2, 4, pct(2, 4)),  # p1, p4 of p1-p4 -> 50.0
+        FEB: (2, 4, pct(2, 4)),  # p1, p3 (p2 3 days, p4 1) -> 50.0
+        MAR: (2, 3, pct(2, 3)),  # p1, p2 of p1 p2 p4 -> 66.67
+        Q1: (1, 3, pct(1, 3)),
+    },
+)  # p1 (12 days) -> 33.33
+_put(
+    "adoption_rate",
+    "T2",
+    {
+        JAN: (1, 2, pct(1, 2)),  # p6 of p6 p8 -> 50.0
+        FEB: (1, 2, pct(1, 2)),  # p7 of p7 p8 -> 50.0
+        MAR: (1, 2, pct(1, 2)),  # p8 (5 days) -> 50.0
+        Q1: (0, 2, pct(0, 2)),
+    },
+)  # p7 5, p8 7 days -> 0.0
+_put(
+    "adoption_rate",
+    "D1",
+    {
+        JAN: (4, 7, pct(4, 7)),  # T1 2 + T2 1 + p9 -> 4/7
+        FEB: (4, 7, pct(4, 7)),  # 2 + 1 + p9
+        MAR: (4, 6, pct(4, 6)),  # 2 + 1 + p9
+        Q1: (2, 6, pct(2, 6)),
+    },
+)  # p1 + p9 (12 days)
+_put(
+    "adoption_rate",
+    "D2",
+    {
+        JAN: (0, 2, pct(0, 2)),  # p10 p11 idle; p12 is integration
+        FEB: (1, 2, pct(1, 2)),  # p10 4 days -> 50.0
+        MAR: (0, 2, pct(0, 2)),
+        Q1: (0, 2, pct(0, 2)),
+    },
+)  # p10 4 days < 12
 _put("adoption_rate", "T3", {p: (0, 0, None) for p in (JAN, FEB, MAR, Q1)})  # nobody -> no data
-_put("adoption_rate", "C", {JAN: (4, 9, pct(4, 9)),  # D1 4 + D2 0
-                            FEB: (5, 9, pct(5, 9)),  # 4 + 1
-                            MAR: (4, 8, pct(4, 8)),  # 4 + 0 -> 50.0
-                            Q1: (2, 8, pct(2, 8))})  # 2 + 0 -> 25.0
+_put(
+    "adoption_rate",
+    "C",
+    {
+        JAN: (4, 9, pct(4, 9)),  # D1 4 + D2 0
+        FEB: (5, 9, pct(5, 9)),  # 4 + 1
+        MAR: (4, 8, pct(4, 8)),  # 4 + 0 -> 50.0
+        Q1: (2, 8, pct(2, 8)),
+    },
+)  # 2 + 0 -> 25.0
 
 # --- training_coverage: licensed users with every required course completed by end(P).
 # Covered from: p1 always, p2 never, p3 02-20, p4 02-10, p6 01-25, p7 03-10, p8 01-20 (first of
 # two completions), p9 always, p10 02-20 (SERVICE matches 'Service_Agent'), p11 always (analyst:
 # no required course).
-_put("training_coverage", "T1", {JAN: (1, 4, pct(1, 4)),  # p1 -> 25.0
-                                 FEB: (3, 4, pct(3, 4)),  # p1 p3 p4 -> 75.0
-                                 MAR: (2, 3, pct(2, 3)),  # p1 p4 of p1 p2 p4
-                                 Q1: (2, 3, pct(2, 3))})
-_put("training_coverage", "T2", {JAN: (2, 2, pct(2, 2)),  # p6 (manager), p8 -> 100.0
-                                 FEB: (1, 2, pct(1, 2)),  # p8; p7 only on 03-10 -> 50.0
-                                 MAR: (2, 2, pct(2, 2)),  # p7 p8
-                                 Q1: (2, 2, pct(2, 2))})
-_put("training_coverage", "D1", {JAN: (4, 7, pct(4, 7)),  # 1 + 2 + p9
-                                 FEB: (5, 7, pct(5, 7)),  # 3 + 1 + p9
-                                 MAR: (5, 6, pct(5, 6)),  # 2 + 2 + p9
-                                 Q1: (5, 6, pct(5, 6))})
-_put("training_coverage", "D2", {JAN: (1, 2, pct(1, 2)),  # p11; p10 not before 02-20 -> 50.0
-                                 FEB: (2, 2, pct(2, 2)),
-                                 MAR: (2, 2, pct(2, 2)),
-                                 Q1: (2, 2, pct(2, 2))})
+_put(
+    "training_coverage",
+    "T1",
+    {
+        JAN: (1, 4, pct(1, 4)),  # p1 -> 25.0
+        FEB: (3, 4, pct(3, 4)),  # p1 p3 p4 -> 75.0
+        MAR: (2, 3, pct(2, 3)),  # p1 p4 of p1 p2 p4
+        Q1: (2, 3, pct(2, 3)),
+    },
+)
+_put(
+    "training_coverage",
+    "T2",
+    {
+        JAN: (2, 2, pct(2, 2)),  # p6 (manager), p8 -> 100.0
+        FEB: (1, 2, pct(1, 2)),  # p8; p7 only on 03-10 -> 50.0
+        MAR: (2, 2, pct(2, 2)),  # p7 p8
+        Q1: (2, 2, pct(2, 2)),
+    },
+)
+_put(
+    "training_coverage",
+    "D1",
+    {
+        JAN: (4, 7, pct(4, 7)),  # 1 + 2 + p9
+        FEB: (5, 7, pct(5, 7)),  # 3 + 1 + p9
+        MAR: (5, 6, pct(5, 6)),  # 2 + 2 + p9
+        Q1: (5, 6, pct(5, 6)),
+    },
+)
+_put(
+    "training_coverage",
+    "D2",
+    {
+        JAN: (1, 2, pct(1, 2)),  # p11; p10 not before 02-20 -> 50.0
+        FEB: (2, 2, pct(2, 2)),
+        MAR: (2, 2, pct(2, 2)),
+        Q1: (2, 2, pct(2, 2)),
+    },
+)
 _put("training_coverage", "T3", {p: (0, 0, None) for p in (JAN, FEB, MAR, Q1)})
-_put("training_coverage", "C", {JAN: (5, 9, pct(5, 9)),  # 4 + 1
-                                FEB: (7, 9, pct(7, 9)),  # 5 + 2
-                                MAR: (7, 8, pct(7, 8)),  # 5 + 2 -> 87.5
-                                Q1: (7, 8, pct(7, 8))})
+_put(
+    "training_coverage",
+    "C",
+    {
+        JAN: (5, 9, pct(5, 9)),  # 4 + 1
+        FEB: (7, 9, pct(7, 9)),  # 5 + 2
+        MAR: (7, 8, pct(7, 8)),  # 5 + 2 -> 87.5
+        Q1: (7, 8, pct(7, 8)),
+    },
+)
 
 # --- new_hire_onboarding: cohort = license_start + 30 days in P. p4: 01-20 + 30 = 02-19 (Feb),
 # SALES on 02-10 <= 02-19 -> onboarded (the 03-05 retake does not matter). p7: 02-05 + 30 =
@@ -380,123 +453,261 @@ _put("training_coverage", "C", {JAN: (5, 9, pct(5, 9)),  # 4 + 1
 # p12 (02-24) is integration; everyone else's +30 is 2025-07-01, outside every period.
 _put("new_hire_onboarding", "T1", {JAN: (0, 0, None), FEB: (1, 1, pct(1, 1)), MAR: (0, 0, None), Q1: (1, 1, pct(1, 1))})
 _put("new_hire_onboarding", "T2", {JAN: (0, 0, None), FEB: (0, 0, None), MAR: (0, 1, pct(0, 1)), Q1: (0, 1, pct(0, 1))})
-_put("new_hire_onboarding", "D1", {JAN: (0, 0, None), FEB: (1, 1, pct(1, 1)), MAR: (0, 1, pct(0, 1)),
-                                   Q1: (1, 2, pct(1, 2))})  # p4 yes, p7 no -> 50.0
-_put("new_hire_onboarding", "D2", {JAN: (0, 0, None), FEB: (1, 1, pct(1, 1)),  # p11 only, not p12
-                                   MAR: (0, 0, None), Q1: (1, 1, pct(1, 1))})
+_put(
+    "new_hire_onboarding",
+    "D1",
+    {JAN: (0, 0, None), FEB: (1, 1, pct(1, 1)), MAR: (0, 1, pct(0, 1)), Q1: (1, 2, pct(1, 2))},
+)  # p4 yes, p7 no -> 50.0
+_put(
+    "new_hire_onboarding",
+    "D2",
+    {
+        JAN: (0, 0, None),
+        FEB: (1, 1, pct(1, 1)),  # p11 only, not p12
+        MAR: (0, 0, None),
+        Q1: (1, 1, pct(1, 1)),
+    },
+)
 _put("new_hire_onboarding", "T3", {p: (0, 0, None) for p in (JAN, FEB, MAR, Q1)})
-_put("new_hire_onboarding", "C", {JAN: (0, 0, None), FEB: (2, 2, pct(2, 2)), MAR: (0, 1, pct(0, 1)),
-                                  Q1: (2, 3, pct(2, 3))})  # p4, p11 of p4 p7 p11
+_put(
+    "new_hire_onboarding",
+    "C",
+    {JAN: (0, 0, None), FEB: (2, 2, pct(2, 2)), MAR: (0, 1, pct(0, 1)), Q1: (2, 3, pct(2, 3))},
+)  # p4, p11 of p4 p7 p11
 
 # --- pulse_score: num = sum of row means, den = rows; NULL under 5 distinct people. Row means
 # are listed in PULSE. Rows with no item (p5 02-12) and integration rows (p12) are ignored.
-_put("pulse_score", "T1", {JAN: (11.5, 3, None),  # 4.0 + 2.5 + 5.0; 3 people -> suppressed
-                           FEB: (18.0, 5, None),  # 4.0+3.0+4.0+3.0+4.0; 5 rows but 4 people -> suppressed
-                           MAR: (0, 0, None),
-                           Q1: (29.5, 8, None)})  # 11.5 + 18.0; still 4 people (p1-p4)
-_put("pulse_score", "T2", {JAN: (0, 0, None),
-                           FEB: (8.8, 2, None),  # 5.0 + 3.8; 2 people
-                           MAR: (0, 0, None),
-                           Q1: (8.8, 2, None)})
-_put("pulse_score", "D1", {JAN: (11.5, 3, None),
-                           FEB: (28.8, 8, 28.8 / 8),  # 18.0 + 8.8 + 2.0 (p9); 7 people -> 3.6
-                           MAR: (0, 0, None),
-                           Q1: (40.3, 11, 40.3 / 11)})  # 11.5 + 28.8; 7 people -> 3.6636...
-_put("pulse_score", "D2", {JAN: (3.0, 1, None),  # p10 only; p12 ignored
-                           FEB: (4.0, 1, None),
-                           MAR: (0, 0, None),
-                           Q1: (7.0, 2, None)})
+_put(
+    "pulse_score",
+    "T1",
+    {
+        JAN: (11.5, 3, None),  # 4.0 + 2.5 + 5.0; 3 people -> suppressed
+        FEB: (18.0, 5, None),  # 4.0+3.0+4.0+3.0+4.0; 5 rows but 4 people -> suppressed
+        MAR: (0, 0, None),
+        Q1: (29.5, 8, None),
+    },
+)  # 11.5 + 18.0; still 4 people (p1-p4)
+_put(
+    "pulse_score",
+    "T2",
+    {
+        JAN: (0, 0, None),
+        FEB: (8.8, 2, None),  # 5.0 + 3.8; 2 people
+        MAR: (0, 0, None),
+        Q1: (8.8, 2, None),
+    },
+)
+_put(
+    "pulse_score",
+    "D1",
+    {
+        JAN: (11.5, 3, None),
+        FEB: (28.8, 8, 28.8 / 8),  # 18.0 + 8.8 + 2.0 (p9); 7 people -> 3.6
+        MAR: (0, 0, None),
+        Q1: (40.3, 11, 40.3 / 11),
+    },
+)  # 11.5 + 28.8; 7 people -> 3.6636...
+_put(
+    "pulse_score",
+    "D2",
+    {
+        JAN: (3.0, 1, None),  # p10 only; p12 ignored
+        FEB: (4.0, 1, None),
+        MAR: (0, 0, None),
+        Q1: (7.0, 2, None),
+    },
+)
 _put("pulse_score", "T3", {p: (0, 0, None) for p in (JAN, FEB, MAR, Q1)})
-_put("pulse_score", "C", {JAN: (14.5, 4, None),  # 11.5 + 3.0; p1 p2 p3 p10 = 4 people (p12 not a 5th)
-                          FEB: (32.8, 9, 32.8 / 9),  # 28.8 + 4.0; 8 people -> 3.6444...
-                          MAR: (0, 0, None),
-                          Q1: (47.3, 13, 47.3 / 13)})  # 40.3 + 7.0; 8 people -> 3.6385...
+_put(
+    "pulse_score",
+    "C",
+    {
+        JAN: (14.5, 4, None),  # 11.5 + 3.0; p1 p2 p3 p10 = 4 people (p12 not a 5th)
+        FEB: (32.8, 9, 32.8 / 9),  # 28.8 + 4.0; 8 people -> 3.6444...
+        MAR: (0, 0, None),
+        Q1: (47.3, 13, 47.3 / 13),
+    },
+)  # 40.3 + 7.0; 8 people -> 3.6385...
 
 # --- recognition_rate: num = recognitions of people in scope (licensed or not, not integration);
 # den = |L|; value = num / den * 100 * 30 / days(P). r6 p9 Jan; r1 p1, r2 p4, r3 p5, r5 p10 Feb.
-_put("recognition_rate", "T1", {JAN: (0, 4, rec(0, 4, 31)),  # 0.0
-                                FEB: (3, 4, rec(3, 4, 28)),  # r1 r2 r3: 3/4*100*30/28 = 80.357...
-                                MAR: (0, 3, rec(0, 3, 31)),
-                                Q1: (3, 3, rec(3, 3, 90))})  # 3/3*100*30/90 = 33.33
+_put(
+    "recognition_rate",
+    "T1",
+    {
+        JAN: (0, 4, rec(0, 4, 31)),  # 0.0
+        FEB: (3, 4, rec(3, 4, 28)),  # r1 r2 r3: 3/4*100*30/28 = 80.357...
+        MAR: (0, 3, rec(0, 3, 31)),
+        Q1: (3, 3, rec(3, 3, 90)),
+    },
+)  # 3/3*100*30/90 = 33.33
 _put("recognition_rate", "T2", {JAN: (0, 2, 0.0), FEB: (0, 2, 0.0), MAR: (0, 2, 0.0), Q1: (0, 2, 0.0)})
-_put("recognition_rate", "D1", {JAN: (1, 7, rec(1, 7, 31)),  # r6: 1/7*100*30/31 = 13.82...
-                                FEB: (3, 7, rec(3, 7, 28)),  # 45.92...
-                                MAR: (0, 6, 0.0),
-                                Q1: (4, 6, rec(4, 6, 90))})  # 22.22...
-_put("recognition_rate", "D2", {JAN: (0, 2, 0.0),
-                                FEB: (1, 2, rec(1, 2, 28)),  # r5 (r4 is integration's) -> 53.57...
-                                MAR: (0, 2, 0.0),
-                                Q1: (1, 2, rec(1, 2, 90))})  # 16.67
+_put(
+    "recognition_rate",
+    "D1",
+    {
+        JAN: (1, 7, rec(1, 7, 31)),  # r6: 1/7*100*30/31 = 13.82...
+        FEB: (3, 7, rec(3, 7, 28)),  # 45.92...
+        MAR: (0, 6, 0.0),
+        Q1: (4, 6, rec(4, 6, 90)),
+    },
+)  # 22.22...
+_put(
+    "recognition_rate",
+    "D2",
+    {
+        JAN: (0, 2, 0.0),
+        FEB: (1, 2, rec(1, 2, 28)),  # r5 (r4 is integration's) -> 53.57...
+        MAR: (0, 2, 0.0),
+        Q1: (1, 2, rec(1, 2, 90)),
+    },
+)  # 16.67
 _put("recognition_rate", "T3", {p: (0, 0, None) for p in (JAN, FEB, MAR, Q1)})
-_put("recognition_rate", "C", {JAN: (1, 9, rec(1, 9, 31)),  # 10.75...
-                               FEB: (4, 9, rec(4, 9, 28)),  # 47.62...
-                               MAR: (0, 8, 0.0),
-                               Q1: (5, 8, rec(5, 8, 90))})  # 20.83...
+_put(
+    "recognition_rate",
+    "C",
+    {
+        JAN: (1, 9, rec(1, 9, 31)),  # 10.75...
+        FEB: (4, 9, rec(4, 9, 28)),  # 47.62...
+        MAR: (0, 8, 0.0),
+        Q1: (5, 8, rec(5, 8, 90)),
+    },
+)  # 20.83...
 
 # --- report_usage_in_meetings: held management meetings (weekly_status, monthly_planning,
 # governance, management_review), num = crm_report_used. Held ones: Jan m19(T1, crm); Feb m1(T1,
 # crm) m2(T1) m10(T1, crm) m11(T2, crm) m13(D1, crm) m14(D1) m15(C, crm); Mar m21(T1) m22(C).
-_put("report_usage_in_meetings", "T1", {JAN: (1, 1, 100.0), FEB: (2, 3, pct(2, 3)), MAR: (0, 1, 0.0),
-                                        Q1: (3, 5, pct(3, 5))})  # m19 m1 m10 of m19 m1 m2 m10 m21
+_put(
+    "report_usage_in_meetings",
+    "T1",
+    {JAN: (1, 1, 100.0), FEB: (2, 3, pct(2, 3)), MAR: (0, 1, 0.0), Q1: (3, 5, pct(3, 5))},
+)  # m19 m1 m10 of m19 m1 m2 m10 m21
 _put("report_usage_in_meetings", "T2", {JAN: (0, 0, None), FEB: (1, 1, 100.0), MAR: (0, 0, None), Q1: (1, 1, 100.0)})
-_put("report_usage_in_meetings", "D1", {JAN: (1, 1, 100.0),
-                                        FEB: (4, 6, pct(4, 6)),  # T1 2/3 + T2 1/1 + own m13 1/2
-                                        MAR: (0, 1, 0.0),
-                                        Q1: (5, 8, pct(5, 8))})  # 3/5 + 1/1 + 1/2
+_put(
+    "report_usage_in_meetings",
+    "D1",
+    {
+        JAN: (1, 1, 100.0),
+        FEB: (4, 6, pct(4, 6)),  # T1 2/3 + T2 1/1 + own m13 1/2
+        MAR: (0, 1, 0.0),
+        Q1: (5, 8, pct(5, 8)),
+    },
+)  # 3/5 + 1/1 + 1/2
 _put("report_usage_in_meetings", "D2", {p: (0, 0, None) for p in (JAN, FEB, MAR, Q1)})  # m18 is coaching
 _put("report_usage_in_meetings", "T3", {p: (0, 0, None) for p in (JAN, FEB, MAR, Q1)})
-_put("report_usage_in_meetings", "C", {JAN: (1, 1, 100.0),
-                                       FEB: (5, 7, pct(5, 7)),  # D1 4/6 + m15 1/1 (m16 missed)
-                                       MAR: (0, 2, 0.0),  # m21, m22
-                                       Q1: (6, 10, 60.0)})  # 5/8 + m15, m22 -> 6/10
+_put(
+    "report_usage_in_meetings",
+    "C",
+    {
+        JAN: (1, 1, 100.0),
+        FEB: (5, 7, pct(5, 7)),  # D1 4/6 + m15 1/1 (m16 missed)
+        MAR: (0, 2, 0.0),  # m21, m22
+        Q1: (6, 10, 60.0),
+    },
+)  # 5/8 + m15, m22 -> 6/10
 
 # --- meeting_cadence: cadence kinds (daily_standup, weekly_status, monthly_planning, governance)
 # with status held/cancelled/missed (planned m6, m23, m17 excluded); num = held.
-_put("meeting_cadence", "T1", {JAN: (1, 1, 100.0),  # m19
-                               FEB: (3, 5, 60.0),  # m1 m2 m5 held; m3 cancelled, m4 missed
-                               MAR: (1, 1, 100.0),  # m21 (m23 planned)
-                               Q1: (5, 7, pct(5, 7))})
-_put("meeting_cadence", "T2", {JAN: (0, 1, 0.0),  # m20 cancelled
-                               FEB: (2, 2, 100.0),  # m11 m12
-                               MAR: (0, 0, None),
-                               Q1: (2, 3, pct(2, 3))})
-_put("meeting_cadence", "D1", {JAN: (1, 2, 50.0),
-                               FEB: (7, 9, pct(7, 9)),  # 3/5 + 2/2 + own m13 m14 2/2
-                               MAR: (1, 1, 100.0),
-                               Q1: (9, 12, 75.0)})  # 5/7 + 2/3 + 2/2
+_put(
+    "meeting_cadence",
+    "T1",
+    {
+        JAN: (1, 1, 100.0),  # m19
+        FEB: (3, 5, 60.0),  # m1 m2 m5 held; m3 cancelled, m4 missed
+        MAR: (1, 1, 100.0),  # m21 (m23 planned)
+        Q1: (5, 7, pct(5, 7)),
+    },
+)
+_put(
+    "meeting_cadence",
+    "T2",
+    {
+        JAN: (0, 1, 0.0),  # m20 cancelled
+        FEB: (2, 2, 100.0),  # m11 m12
+        MAR: (0, 0, None),
+        Q1: (2, 3, pct(2, 3)),
+    },
+)
+_put(
+    "meeting_cadence",
+    "D1",
+    {
+        JAN: (1, 2, 50.0),
+        FEB: (7, 9, pct(7, 9)),  # 3/5 + 2/2 + own m13 m14 2/2
+        MAR: (1, 1, 100.0),
+        Q1: (9, 12, 75.0),
+    },
+)  # 5/7 + 2/3 + 2/2
 _put("meeting_cadence", "D2", {p: (0, 0, None) for p in (JAN, FEB, MAR, Q1)})
 _put("meeting_cadence", "T3", {p: (0, 0, None) for p in (JAN, FEB, MAR, Q1)})
-_put("meeting_cadence", "C", {JAN: (1, 2, 50.0),
-                              FEB: (8, 11, pct(8, 11)),  # 7/9 + m15 held, m16 missed
-                              MAR: (2, 2, 100.0),  # m21 + m22
-                              Q1: (11, 15, pct(11, 15))})  # 9/12 + m15 m16 m22
+_put(
+    "meeting_cadence",
+    "C",
+    {
+        JAN: (1, 2, 50.0),
+        FEB: (8, 11, pct(8, 11)),  # 7/9 + m15 held, m16 missed
+        MAR: (2, 2, 100.0),  # m21 + m22
+        Q1: (11, 15, pct(11, 15)),
+    },
+)  # 9/12 + m15 m16 m22
 
 # --- communication_cadence: sent comms to scope(U) ∪ ancestors(U); value = num * 30 / days(P);
 # den = days(P). Sent: c6 T2 01-20; c1 C 02-02, c2 D1 02-09, c3 T1 02-16; c7 C 03-05.
-_put("communication_cadence", "T1", {JAN: (0, 31, 0.0),
-                                     FEB: (3, 28, 3 * 30 / 28),  # c1 c2 c3 (c4 cancelled)
-                                     MAR: (1, 31, 1 * 30 / 31),  # c7
-                                     Q1: (4, 90, 4 * 30 / 90)})
-_put("communication_cadence", "T2", {JAN: (1, 31, 1 * 30 / 31),  # c6
-                                     FEB: (2, 28, 2 * 30 / 28),  # c1 c2
-                                     MAR: (1, 31, 1 * 30 / 31),
-                                     Q1: (4, 90, 4 * 30 / 90)})  # c6 c1 c2 c7
-_put("communication_cadence", "D1", {JAN: (1, 31, 1 * 30 / 31),
-                                     FEB: (3, 28, 3 * 30 / 28),  # not T1 3 + T2 2: no double count
-                                     MAR: (1, 31, 1 * 30 / 31),
-                                     Q1: (5, 90, 5 * 30 / 90)})
-_put("communication_cadence", "D2", {JAN: (0, 31, 0.0),
-                                     FEB: (1, 28, 1 * 30 / 28),  # c1 (c5 planned)
-                                     MAR: (1, 31, 1 * 30 / 31),
-                                     Q1: (2, 90, 2 * 30 / 90)})
-_put("communication_cadence", "T3", {JAN: (0, 31, 0.0),  # nobody, yet a value: 0.0, not None
-                                     FEB: (1, 28, 1 * 30 / 28),  # c1 via the company
-                                     MAR: (1, 31, 1 * 30 / 31),
-                                     Q1: (2, 90, 2 * 30 / 90)})
-_put("communication_cadence", "C", {JAN: (1, 31, 1 * 30 / 31),
-                                    FEB: (3, 28, 3 * 30 / 28),
-                                    MAR: (1, 31, 1 * 30 / 31),
-                                    Q1: (5, 90, 5 * 30 / 90)})
+_put(
+    "communication_cadence",
+    "T1",
+    {
+        JAN: (0, 31, 0.0),
+        FEB: (3, 28, 3 * 30 / 28),  # c1 c2 c3 (c4 cancelled)
+        MAR: (1, 31, 1 * 30 / 31),  # c7
+        Q1: (4, 90, 4 * 30 / 90),
+    },
+)
+_put(
+    "communication_cadence",
+    "T2",
+    {
+        JAN: (1, 31, 1 * 30 / 31),  # c6
+        FEB: (2, 28, 2 * 30 / 28),  # c1 c2
+        MAR: (1, 31, 1 * 30 / 31),
+        Q1: (4, 90, 4 * 30 / 90),
+    },
+)  # c6 c1 c2 c7
+_put(
+    "communication_cadence",
+    "D1",
+    {
+        JAN: (1, 31, 1 * 30 / 31),
+        FEB: (3, 28, 3 * 30 / 28),  # not T1 3 + T2 2: no double count
+        MAR: (1, 31, 1 * 30 / 31),
+        Q1: (5, 90, 5 * 30 / 90),
+    },
+)
+_put(
+    "communication_cadence",
+    "D2",
+    {
+        JAN: (0, 31, 0.0),
+        FEB: (1, 28, 1 * 30 / 28),  # c1 (c5 planned)
+        MAR: (1, 31, 1 * 30 / 31),
+        Q1: (2, 90, 2 * 30 / 90),
+    },
+)
+_put(
+    "communication_cadence",
+    "T3",
+    {
+        JAN: (0, 31, 0.0),  # nobody, yet a value: 0.0, not None
+        FEB: (1, 28, 1 * 30 / 28),  # c1 via the company
+        MAR: (1, 31, 1 * 30 / 31),
+        Q1: (2, 90, 2 * 30 / 90),
+    },
+)
+_put(
+    "communication_cadence",
+    "C",
+    {JAN: (1, 31, 1 * 30 / 31), FEB: (3, 28, 3 * 30 / 28), MAR: (1, 31, 1 * 30 / 31), Q1: (5, 90, 5 * 30 / 90)},
+)
 
 # --- coaching_with_crm: held coaching meetings, num = crm_report_used. Feb: m7 (T1, crm),
 # m8 (T1), m18 (D2, crm); m9 is cancelled.
@@ -519,39 +730,76 @@ for _u in ("D2", "T3"):
 # --- engaged_users: licensed users with records_created + records_updated over P >= k(P).
 # Per month: p1 4/4/4, p2 0/0/0, p3 0/4/-, p4 0/5/0, p6 4/-/-, p7 -/8/0, p8 0/0/5, p9 0/4/4,
 # p10 0/0/0. Q1 (k 12): p1 12, p4 5, p7 8, p8 5, p9 8.
-_put("engaged_users", "T1", {JAN: (1, 4, 25.0),  # p1
-                             FEB: (3, 4, 75.0),  # p1 p3 p4
-                             MAR: (1, 3, pct(1, 3)),  # p1
-                             Q1: (1, 3, pct(1, 3))})  # p1 (12 >= 12)
-_put("engaged_users", "T2", {JAN: (1, 2, 50.0),  # p6
-                             FEB: (1, 2, 50.0),  # p7
-                             MAR: (1, 2, 50.0),  # p8
-                             Q1: (0, 2, 0.0)})
-_put("engaged_users", "D1", {JAN: (2, 7, pct(2, 7)),  # 1 + 1 + p9 (reports only) 0
-                             FEB: (5, 7, pct(5, 7)),  # 3 + 1 + p9
-                             MAR: (3, 6, 50.0),  # 1 + 1 + p9
-                             Q1: (1, 6, pct(1, 6))})  # p1 only (p9 8 < 12)
+_put(
+    "engaged_users",
+    "T1",
+    {
+        JAN: (1, 4, 25.0),  # p1
+        FEB: (3, 4, 75.0),  # p1 p3 p4
+        MAR: (1, 3, pct(1, 3)),  # p1
+        Q1: (1, 3, pct(1, 3)),
+    },
+)  # p1 (12 >= 12)
+_put(
+    "engaged_users",
+    "T2",
+    {
+        JAN: (1, 2, 50.0),  # p6
+        FEB: (1, 2, 50.0),  # p7
+        MAR: (1, 2, 50.0),  # p8
+        Q1: (0, 2, 0.0),
+    },
+)
+_put(
+    "engaged_users",
+    "D1",
+    {
+        JAN: (2, 7, pct(2, 7)),  # 1 + 1 + p9 (reports only) 0
+        FEB: (5, 7, pct(5, 7)),  # 3 + 1 + p9
+        MAR: (3, 6, 50.0),  # 1 + 1 + p9
+        Q1: (1, 6, pct(1, 6)),
+    },
+)  # p1 only (p9 8 < 12)
 _put("engaged_users", "D2", {p: (0, 2, 0.0) for p in (JAN, FEB, MAR, Q1)})  # p10 logins only; not p12
 _put("engaged_users", "T3", {p: (0, 0, None) for p in (JAN, FEB, MAR, Q1)})
 _put("engaged_users", "C", {JAN: (2, 9, pct(2, 9)), FEB: (5, 9, pct(5, 9)), MAR: (3, 8, 37.5), Q1: (1, 8, 12.5)})
 
 # --- data_quality: per unit of scope(U), its latest measurement in P; sum complete / sum checked.
-_put("data_quality", "T1", {JAN: (0, 0, None),
-                            FEB: (90, 100, 90.0),  # 02-25 row, not 02-05's 70/100
-                            MAR: (60, 80, 75.0),
-                            Q1: (60, 80, 75.0)})  # latest in Q1 is 03-03
+_put(
+    "data_quality",
+    "T1",
+    {
+        JAN: (0, 0, None),
+        FEB: (90, 100, 90.0),  # 02-25 row, not 02-05's 70/100
+        MAR: (60, 80, 75.0),
+        Q1: (60, 80, 75.0),
+    },
+)  # latest in Q1 is 03-03
 _put("data_quality", "T2", {JAN: (0, 0, None), FEB: (36, 50, 72.0), MAR: (0, 0, None), Q1: (36, 50, 72.0)})
-_put("data_quality", "D1", {JAN: (0, 0, None),
-                            FEB: (136, 170, 80.0),  # 90 + 36 + 10 / 100 + 50 + 20
-                            MAR: (60, 80, 75.0),
-                            Q1: (106, 150, pct(106, 150))})  # 60 + 36 + 10 / 80 + 50 + 20
-_put("data_quality", "D2", {JAN: (30, 40, 75.0), FEB: (0, 0, None), MAR: (36, 40, 90.0),
-                            Q1: (36, 40, 90.0)})  # latest in Q1 is 03-10
+_put(
+    "data_quality",
+    "D1",
+    {
+        JAN: (0, 0, None),
+        FEB: (136, 170, 80.0),  # 90 + 36 + 10 / 100 + 50 + 20
+        MAR: (60, 80, 75.0),
+        Q1: (106, 150, pct(106, 150)),
+    },
+)  # 60 + 36 + 10 / 80 + 50 + 20
+_put(
+    "data_quality", "D2", {JAN: (30, 40, 75.0), FEB: (0, 0, None), MAR: (36, 40, 90.0), Q1: (36, 40, 90.0)}
+)  # latest in Q1 is 03-10
 _put("data_quality", "T3", {p: (0, 0, None) for p in (JAN, FEB, MAR, Q1)})
-_put("data_quality", "C", {JAN: (30, 40, 75.0),
-                           FEB: (136, 170, 80.0),
-                           MAR: (96, 120, 80.0),  # 60 + 36 / 80 + 40
-                           Q1: (142, 190, pct(142, 190))})  # 106 + 36 / 150 + 40
+_put(
+    "data_quality",
+    "C",
+    {
+        JAN: (30, 40, 75.0),
+        FEB: (136, 170, 80.0),
+        MAR: (96, 120, 80.0),  # 60 + 36 / 80 + 40
+        Q1: (142, 190, pct(142, 190)),
+    },
+)  # 106 + 36 / 150 + 40
 
 # --- issue_resolution: issues of people in scope whose raised_on + 5 falls in P; num = resolved
 # by then. Jan: f8 (T1, late). Feb: f1 (T1, ok), f2 (T1, late), f4 (T2, open), f7 (D2, ok).

@@ -69,9 +69,21 @@ process,2026-01-01,40
 technology,2026-01-01,20
 """,
 }
-ROWS = {"org_units.csv": 3, "people.csv": 4, "crm_activity.csv": 3, "courses.csv": 2, "training_completions.csv": 2,
-        "meetings.csv": 2, "communications.csv": 1, "recognitions.csv": 1, "pulse_responses.csv": 2,
-        "data_quality.csv": 1, "feedback.csv": 2, "targets.csv": 3, "pillar_weights.csv": 3}
+ROWS = {
+    "org_units.csv": 3,
+    "people.csv": 4,
+    "crm_activity.csv": 3,
+    "courses.csv": 2,
+    "training_completions.csv": 2,
+    "meetings.csv": 2,
+    "communications.csv": 1,
+    "recognitions.csv": 1,
+    "pulse_responses.csv": 2,
+    "data_quality.csv": 1,
+    "feedback.csv": 2,
+    "targets.csv": 3,
+    "pillar_weights.csv": 3,
+}
 
 
 def write(folder: Path, files: dict[str, str | bytes]) -> Path:
@@ -122,7 +134,10 @@ def test_full_folder_loads_with_exact_counts(conn: Connection, tmp_path: Path):
     assert people["p1"].is_integration is False and people["p1"].crm_user_id is None
     activity = conn.execute(select(schema.crm_activity).where(schema.crm_activity.c.date == date(2026, 1, 6))).one()
     assert (activity.logins, activity.records_created, activity.records_updated) == (2, 0, 0)
-    assert conn.execute(select(schema.courses.c.required_for).where(schema.courses.c.id == "sell")).scalar() == "rep;manager"
+    assert (
+        conn.execute(select(schema.courses.c.required_for).where(schema.courses.c.id == "sell")).scalar()
+        == "rep;manager"
+    )
     pulse = conn.execute(select(schema.pulse_responses).where(schema.pulse_responses.c.person_id == "p2")).one()
     assert pulse.comment == 'Too many fields, "really"' and pulse.reinforcement == 1
     targets = {r.kpi_id: r for r in conn.execute(select(schema.targets))}
@@ -153,38 +168,64 @@ def test_reimport_changes_nothing(conn: Connection, tmp_path: Path):
 
 def test_overlapping_file_updates_and_never_duplicates(conn: Connection, tmp_path: Path):
     import_folder(conn, write(tmp_path / "first", FOLDER))
-    report = import_files(conn, [write(tmp_path / "second", {"crm_activity.csv": """person_id,date,logins,records_created,records_updated,reports_viewed
+    report = import_files(
+        conn,
+        [
+            write(
+                tmp_path / "second",
+                {
+                    "crm_activity.csv": """person_id,date,logins,records_created,records_updated,reports_viewed
 p1,2026-01-06,2,,,
 p2,2026-01-05,4,0,0,1
 p2,2026-01-07,1,1,1,1
-"""}) / "crm_activity.csv"])
+"""
+                },
+            )
+            / "crm_activity.csv"
+        ],
+    )
 
     (f,) = report.files
     assert (f.rows_read, f.inserted, f.updated, f.unchanged) == (3, 1, 1, 1)
     assert count(conn, schema.crm_activity) == 4
     logins = conn.execute(
-        select(schema.crm_activity.c.logins).where(schema.crm_activity.c.person_id == "p2", schema.crm_activity.c.date == date(2026, 1, 5))
+        select(schema.crm_activity.c.logins).where(
+            schema.crm_activity.c.person_id == "p2", schema.crm_activity.c.date == date(2026, 1, 5)
+        )
     ).scalar()
     assert logins == 4
     # Only the changed rows count as touched: the unchanged 2026-01-06 row is not.
-    assert (report.earliest_date, report.latest_date, report.full_refresh) == (date(2026, 1, 5), date(2026, 1, 7), False)
+    assert (report.earliest_date, report.latest_date, report.full_refresh) == (
+        date(2026, 1, 5),
+        date(2026, 1, 7),
+        False,
+    )
 
 
 def test_rescheduled_meeting_touches_its_old_date(conn: Connection, tmp_path: Path):
     import_folder(conn, write(tmp_path / "first", FOLDER))
-    report = import_bytes(conn, {"meetings.csv": b"""id,org_unit_id,kind,scheduled_on,status,crm_report_used,sponsor_present,person_id,title
+    report = import_bytes(
+        conn,
+        {
+            "meetings.csv": b"""id,org_unit_id,kind,scheduled_on,status,crm_report_used,sponsor_present,person_id,title
 w1,north,weekly_status,2026-02-20,held,true,false,,Weekly
 c1,north,coaching,2026-01-13,held,1,0,p1,1:1 Ann
-"""})
+"""
+        },
+    )
     assert (report.files[0].updated, report.files[0].unchanged) == (1, 1)
     assert (report.earliest_date, report.latest_date) == (date(2026, 1, 12), date(2026, 2, 20))
 
 
 def test_missing_and_extra_columns(conn: Connection, tmp_path: Path):
-    failed = fails_with(conn, tmp_path, {
-        "org_units.csv": "id,name,kind\nacme,Acme,company\n",
-        "courses.csv": "id,name,kind,required_for,external_id,Owner\nc1,C,application,,,x\n",
-    })
+    failed = fails_with(
+        conn,
+        tmp_path,
+        {
+            "org_units.csv": "id,name,kind\nacme,Acme,company\n",
+            "courses.csv": "id,name,kind,required_for,external_id,Owner\nc1,C,application,,,x\n",
+        },
+    )
     assert [(e.file, e.line, e.column) for e in failed.errors] == [
         ("org_units.csv", 1, "parent_id"),
         ("courses.csv", 1, "Owner"),
@@ -202,34 +243,82 @@ def test_column_names_are_matched_exactly_with_a_hint(conn: Connection, tmp_path
 @pytest.mark.parametrize(
     ("file", "content", "expected", "message"),
     [
-        ("crm_activity.csv", "person_id,date,logins,records_created,records_updated,reports_viewed\np1,2026-13-01,1,0,0,0\n",
-         ("crm_activity.csv", 2, "date", "2026-13-01"), "'2026-13-01' is not a valid date (YYYY-MM-DD)"),
-        ("crm_activity.csv", "person_id,date,logins,records_created,records_updated,reports_viewed\np1,05/01/2026,1,0,0,0\n",
-         ("crm_activity.csv", 2, "date", "05/01/2026"), "'05/01/2026' is not a date in the form YYYY-MM-DD"),
-        ("meetings.csv", "id,org_unit_id,kind,scheduled_on,status,crm_report_used,sponsor_present,person_id,title\n"
-         "w1,north,weekly_status,2026-01-12,held,maybe,false,,\n",
-         ("meetings.csv", 2, "crm_report_used", "maybe"), "'maybe' is not a boolean (true/false, 1/0, yes/no)"),
-        ("crm_activity.csv", "person_id,date,logins,records_created,records_updated,reports_viewed\np1,2026-01-05,1,-2,0,0\n",
-         ("crm_activity.csv", 2, "records_created", "-2"), "'-2' is negative: counts are whole numbers >= 0"),
-        ("people.csv", "id,name,email,org_unit_id,role,manager_id,license_start,license_end,is_integration,crm_user_id\n"
-         "p9,Pat,x@,north,rep,,,,,\n",
-         ("people.csv", 2, "email", "x@"), "'x@' is not a valid e-mail"),
-        ("training_completions.csv", "person_id,course_id,completed_on,score\np1,crm101,2026-01-10,101\n",
-         ("training_completions.csv", 2, "score", "101"), "'101' is out of range: a score is from 0 to 100"),
-        ("pulse_responses.csv", "person_id,date,awareness,desire,knowledge,ability,reinforcement,comment\np1,2026-02-28,6,,,,,\n",
-         ("pulse_responses.csv", 2, "awareness", "6"), "'6' is not an answer from 1 to 5"),
-        ("meetings.csv", "id,org_unit_id,kind,scheduled_on,status,crm_report_used,sponsor_present,person_id,title\n"
-         "w1,north,lunch,2026-01-12,held,,,,\n",
-         ("meetings.csv", 2, "kind", "lunch"), "'lunch' is not a valid kind; expected one of: " + ", ".join(schema.MEETING_KINDS)),
-        ("data_quality.csv", "org_unit_id,measured_on,records_checked,records_complete\nnorth,2026-02-28,10,11\n",
-         ("data_quality.csv", 2, "records_complete", "11"), "records_complete 11 is more than records_checked 10"),
-        ("feedback.csv", "id,person_id,kind,raised_on,resolved_on,summary\nf9,p1,issue,2026-02-10,2026-02-01,\n",
-         ("feedback.csv", 2, "resolved_on", "2026-02-01"), "resolved_on 2026-02-01 is before raised_on 2026-02-10"),
-        ("people.csv", "id,name,email,org_unit_id,role,manager_id,license_start,license_end,is_integration,crm_user_id\n"
-         "p9,Pat,,north,rep,,2026-02-01,2026-01-31,,\n",
-         ("people.csv", 2, "license_end", "2026-01-31"), "license_end 2026-01-31 is before license_start 2026-02-01"),
-        ("recognitions.csv", "id,person_id,date,kind,note\nr9,,2026-02-10,award,\n",
-         ("recognitions.csv", 2, "person_id", ""), "person_id is required"),
+        (
+            "crm_activity.csv",
+            "person_id,date,logins,records_created,records_updated,reports_viewed\np1,2026-13-01,1,0,0,0\n",
+            ("crm_activity.csv", 2, "date", "2026-13-01"),
+            "'2026-13-01' is not a valid date (YYYY-MM-DD)",
+        ),
+        (
+            "crm_activity.csv",
+            "person_id,date,logins,records_created,records_updated,reports_viewed\np1,05/01/2026,1,0,0,0\n",
+            ("crm_activity.csv", 2, "date", "05/01/2026"),
+            "'05/01/2026' is not a date in the form YYYY-MM-DD",
+        ),
+        (
+            "meetings.csv",
+            "id,org_unit_id,kind,scheduled_on,status,crm_report_used,sponsor_present,person_id,title\n"
+            "w1,north,weekly_status,2026-01-12,held,maybe,false,,\n",
+            ("meetings.csv", 2, "crm_report_used", "maybe"),
+            "'maybe' is not a boolean (true/false, 1/0, yes/no)",
+        ),
+        (
+            "crm_activity.csv",
+            "person_id,date,logins,records_created,records_updated,reports_viewed\np1,2026-01-05,1,-2,0,0\n",
+            ("crm_activity.csv", 2, "records_created", "-2"),
+            "'-2' is negative: counts are whole numbers >= 0",
+        ),
+        (
+            "people.csv",
+            "id,name,email,org_unit_id,role,manager_id,license_start,license_end,is_integration,crm_user_id\n"
+            "p9,Pat,x@,north,rep,,,,,\n",
+            ("people.csv", 2, "email", "x@"),
+            "'x@' is not a valid e-mail",
+        ),
+        (
+            "training_completions.csv",
+            "person_id,course_id,completed_on,score\np1,crm101,2026-01-10,101\n",
+            ("training_completions.csv", 2, "score", "101"),
+            "'101' is out of range: a score is from 0 to 100",
+        ),
+        (
+            "pulse_responses.csv",
+            "person_id,date,awareness,desire,knowledge,ability,reinforcement,comment\np1,2026-02-28,6,,,,,\n",
+            ("pulse_responses.csv", 2, "awareness", "6"),
+            "'6' is not an answer from 1 to 5",
+        ),
+        (
+            "meetings.csv",
+            "id,org_unit_id,kind,scheduled_on,status,crm_report_used,sponsor_present,person_id,title\n"
+            "w1,north,lunch,2026-01-12,held,,,,\n",
+            ("meetings.csv", 2, "kind", "lunch"),
+            "'lunch' is not a valid kind; expected one of: " + ", ".join(schema.MEETING_KINDS),
+        ),
+        (
+            "data_quality.csv",
+            "org_unit_id,measured_on,records_checked,records_complete\nnorth,2026-02-28,10,11\n",
+            ("data_quality.csv", 2, "records_complete", "11"),
+            "records_complete 11 is more than records_checked 10",
+        ),
+        (
+            "feedback.csv",
+            "id,person_id,kind,raised_on,resolved_on,summary\nf9,p1,issue,2026-02-10,2026-02-01,\n",
+            ("feedback.csv", 2, "resolved_on", "2026-02-01"),
+            "resolved_on 2026-02-01 is before raised_on 2026-02-10",
+        ),
+        (
+            "people.csv",
+            "id,name,email,org_unit_id,role,manager_id,license_start,license_end,is_integration,crm_user_id\n"
+            "p9,Pat,,north,rep,,2026-02-01,2026-01-31,,\n",
+            ("people.csv", 2, "license_end", "2026-01-31"),
+            "license_end 2026-01-31 is before license_start 2026-02-01",
+        ),
+        (
+            "recognitions.csv",
+            "id,person_id,date,kind,note\nr9,,2026-02-10,award,\n",
+            ("recognitions.csv", 2, "person_id", ""),
+            "person_id is required",
+        ),
     ],
 )
 def test_bad_cell_is_a_precise_error(conn: Connection, tmp_path: Path, file, content, expected, message):
@@ -243,24 +332,39 @@ def test_bad_cell_is_a_precise_error(conn: Connection, tmp_path: Path, file, con
 def test_every_error_is_reported_not_just_the_first(conn: Connection, tmp_path: Path):
     import_folder(conn, write(tmp_path / "base", FOLDER))
     rows = "".join(f"p1,2026-02-{d:02d},x,-1,0,0\n" for d in range(1, 26))
-    failed = fails_with(conn, tmp_path, {"crm_activity.csv": "person_id,date,logins,records_created,records_updated,reports_viewed\n" + rows})
+    failed = fails_with(
+        conn,
+        tmp_path,
+        {"crm_activity.csv": "person_id,date,logins,records_created,records_updated,reports_viewed\n" + rows},
+    )
     assert failed.error_count == 50 and len(failed.errors) == 50
     text = str(failed)
     lines = text.splitlines()
     assert lines[0] == "import failed, nothing was written: 50 errors"
     assert lines[1] == "crm_activity.csv line 2, column logins: 'x' is not a whole number >= 0"
-    assert lines[2] == "crm_activity.csv line 2, column records_created: '-1' is negative: counts are whole numbers >= 0"
+    assert (
+        lines[2] == "crm_activity.csv line 2, column records_created: '-1' is negative: counts are whole numbers >= 0"
+    )
     assert len(lines) == 22 and lines[-1] == "... and 30 more"
-    assert failed.to_csv().splitlines()[2] == "crm_activity.csv,2,records_created,-1,'-1' is negative: counts are whole numbers >= 0"
+    assert (
+        failed.to_csv().splitlines()[2]
+        == "crm_activity.csv,2,records_created,-1,'-1' is negative: counts are whole numbers >= 0"
+    )
 
 
 def test_duplicate_key_is_an_error_on_both_lines(conn: Connection, tmp_path: Path):
     import_folder(conn, write(tmp_path / "base", FOLDER))
-    failed = fails_with(conn, tmp_path, {"crm_activity.csv": """person_id,date,logins,records_created,records_updated,reports_viewed
+    failed = fails_with(
+        conn,
+        tmp_path,
+        {
+            "crm_activity.csv": """person_id,date,logins,records_created,records_updated,reports_viewed
 p1,2026-02-02,1,0,0,0
 p2,2026-02-02,1,0,0,0
 p1,2026-02-02,3,0,0,0
-"""})
+"""
+        },
+    )
     assert [(e.line, e.column, e.value) for e in failed.errors] == [
         (2, "(person_id, date)", "p1, 2026-02-02"),
         (4, "(person_id, date)", "p1, 2026-02-02"),
@@ -279,14 +383,18 @@ def test_references_resolve_against_the_database(conn: Connection, tmp_path: Pat
     import_folder(conn, write(tmp_path / "base", FOLDER))
     report = import_bytes(conn, {"recognitions.csv": b"id,person_id,date,kind,note\nr2,m1,2026-02-01,award,\n"})
     assert report.files[0].inserted == 1
-    failed = fails_with(conn, tmp_path, {"recognitions.csv": "id,person_id,date,kind,note\nr3,ghost,2026-02-01,award,\n"})
+    failed = fails_with(
+        conn, tmp_path, {"recognitions.csv": "id,person_id,date,kind,note\nr3,ghost,2026-02-01,award,\n"}
+    )
     assert str(failed.errors[0]) == (
         "recognitions.csv line 2, column person_id: unknown person 'ghost': not in the database (and no people.csv in this import)"
     )
 
 
 def test_semicolon_bom_crlf_file_loads(conn: Connection, tmp_path: Path):
-    content = "\ufeffid ; name ; parent_id ; kind\r\nacme;Acme Corp;;Company\r\n  sales ; Sales ; acme ; division \r\n\r\n"
+    content = (
+        "\ufeffid ; name ; parent_id ; kind\r\nacme;Acme Corp;;Company\r\n  sales ; Sales ; acme ; division \r\n\r\n"
+    )
     report = import_folder(conn, write(tmp_path / "in", {"org_units.csv": content.encode("utf-8")}))
     assert (report.files[0].inserted, report.files[0].delimiter, report.files[0].encoding) == (2, ";", "utf-8")
     units = dict(conn.execute(select(schema.org_units.c.id, schema.org_units.c.kind)).all())
@@ -295,7 +403,9 @@ def test_semicolon_bom_crlf_file_loads(conn: Connection, tmp_path: Path):
 
 
 def test_tab_separated_file_loads(conn: Connection, tmp_path: Path):
-    content = "pillar\teffective_from\tweight\npeople\t2026-01-01\t50\nprocess\t2026-01-01\t25\ntechnology\t2026-01-01\t25\n"
+    content = (
+        "pillar\teffective_from\tweight\npeople\t2026-01-01\t50\nprocess\t2026-01-01\t25\ntechnology\t2026-01-01\t25\n"
+    )
     report = import_bytes(conn, {"pillar_weights.csv": content.encode()})
     assert report.files[0].inserted == 3 and report.files[0].delimiter == "\t"
 
@@ -311,19 +421,27 @@ def test_cp1252_file_loads_with_a_warning(conn: Connection, tmp_path: Path):
 
 
 def test_unknown_csv_in_folder_is_a_warning(conn: Connection, tmp_path: Path):
-    folder = write(tmp_path / "in", {"org_units.csv": FOLDER["org_units.csv"], "notes.csv": "a,b\n", "README.txt": "hi"})
+    folder = write(
+        tmp_path / "in", {"org_units.csv": FOLDER["org_units.csv"], "notes.csv": "a,b\n", "README.txt": "hi"}
+    )
     report = import_folder(conn, folder)
     assert report.warnings == ["notes.csv: not a canonical file name, ignored"]
 
 
 def test_target_out_of_range(conn: Connection, tmp_path: Path):
     import_folder(conn, write(tmp_path / "base", FOLDER))
-    failed = fails_with(conn, tmp_path, {"targets.csv": """kpi_id,org_unit_id,effective_from,value,review_on,reason
+    failed = fails_with(
+        conn,
+        tmp_path,
+        {
+            "targets.csv": """kpi_id,org_unit_id,effective_from,value,review_on,reason
 adoption_rate,north,2026-03-01,120,,
 pulse_score,north,2026-03-01,0.5,,
 recognition_rate,north,2026-03-01,250,,
 no_such_kpi,north,2026-03-01,1,,
-"""})
+"""
+        },
+    )
     assert [(e.line, e.column, e.value, e.message) for e in failed.errors] == [
         (2, "value", "120", "120 is out of range for adoption_rate (%): must be from 0 to 100"),
         (3, "value", "0.5", "0.5 is out of range for pulse_score (score 1–5): must be from 1 to 5"),
@@ -333,21 +451,37 @@ no_such_kpi,north,2026-03-01,1,,
 
 
 def test_pillar_weights_must_sum_to_100(conn: Connection, tmp_path: Path):
-    failed = fails_with(conn, tmp_path, {"pillar_weights.csv": """pillar,effective_from,weight
+    failed = fails_with(
+        conn,
+        tmp_path,
+        {
+            "pillar_weights.csv": """pillar,effective_from,weight
 people,2026-01-01,50
 process,2026-01-01,30
 technology,2026-01-01,30
-"""})
+"""
+        },
+    )
     assert [(e.line, e.column) for e in failed.errors] == [(2, "weight"), (3, "weight"), (4, "weight")]
-    assert failed.errors[0].message == "the weights in force on 2026-01-01 sum to 110, not 100 (people 50, process 30, technology 30)"
+    assert (
+        failed.errors[0].message
+        == "the weights in force on 2026-01-01 sum to 110, not 100 (people 50, process 30, technology 30)"
+    )
 
 
 def test_pillar_weights_count_the_rows_in_force_from_the_database(conn: Connection, tmp_path: Path):
     import_folder(conn, write(tmp_path / "base", FOLDER))  # 40 / 40 / 20 from 2026-01-01
     # Moving 10 points from process to technology needs both rows; one alone leaves 110 in force.
-    failed = fails_with(conn, tmp_path, {"pillar_weights.csv": "pillar,effective_from,weight\ntechnology,2026-04-01,30\n"})
-    assert failed.errors[0].message == "the weights in force on 2026-04-01 sum to 110, not 100 (people 40, process 40, technology 30)"
-    report = import_bytes(conn, {"pillar_weights.csv": b"pillar,effective_from,weight\ntechnology,2026-04-01,30\nprocess,2026-04-01,30\n"})
+    failed = fails_with(
+        conn, tmp_path, {"pillar_weights.csv": "pillar,effective_from,weight\ntechnology,2026-04-01,30\n"}
+    )
+    assert (
+        failed.errors[0].message
+        == "the weights in force on 2026-04-01 sum to 110, not 100 (people 40, process 40, technology 30)"
+    )
+    report = import_bytes(
+        conn, {"pillar_weights.csv": b"pillar,effective_from,weight\ntechnology,2026-04-01,30\nprocess,2026-04-01,30\n"}
+    )
     assert report.files[0].inserted == 2
 
 
@@ -357,27 +491,46 @@ def test_org_units_need_exactly_one_root_and_no_cycle(conn: Connection, tmp_path
     assert [(e.line, e.column) for e in failed.errors] == [(2, "parent_id")]
     assert "'acme' (in the database)" in failed.errors[0].message
 
-    failed = fails_with(conn, tmp_path, {"org_units.csv": """id,name,parent_id,kind
+    failed = fails_with(
+        conn,
+        tmp_path,
+        {
+            "org_units.csv": """id,name,parent_id,kind
 sales,Sales,north,division
 north,North team,sales,team
-"""})
-    assert [(e.line, e.column, e.value) for e in failed.errors] == [(2, "parent_id", "north"), (3, "parent_id", "sales")]
+"""
+        },
+    )
+    assert [(e.line, e.column, e.value) for e in failed.errors] == [
+        (2, "parent_id", "north"),
+        (3, "parent_id", "sales"),
+    ]
     assert "cycle of parents" in failed.errors[0].message
 
 
 def test_the_root_can_move(conn: Connection, tmp_path: Path):
     import_folder(conn, write(tmp_path / "base", {"org_units.csv": FOLDER["org_units.csv"]}))
     # The new root comes first in the file and the old root gets a parent: never two roots at once.
-    report = import_bytes(conn, {"org_units.csv": b"id,name,parent_id,kind\nholding,Holding,,company\nacme,Acme,holding,division\n"})
+    report = import_bytes(
+        conn, {"org_units.csv": b"id,name,parent_id,kind\nholding,Holding,,company\nacme,Acme,holding,division\n"}
+    )
     assert (report.files[0].inserted, report.files[0].updated) == (1, 1)
-    assert conn.execute(select(schema.org_units.c.id).where(schema.org_units.c.parent_id.is_(None))).scalar() == "holding"
+    assert (
+        conn.execute(select(schema.org_units.c.id).where(schema.org_units.c.parent_id.is_(None))).scalar() == "holding"
+    )
 
 
 def test_emails_are_unique_case_insensitively_across_database_and_import(conn: Connection, tmp_path: Path):
     import_folder(conn, write(tmp_path / "base", FOLDER))
-    failed = fails_with(conn, tmp_path, {"people.csv": """id,name,email,org_unit_id,role,manager_id,license_start,license_end,is_integration,crm_user_id
+    failed = fails_with(
+        conn,
+        tmp_path,
+        {
+            "people.csv": """id,name,email,org_unit_id,role,manager_id,license_start,license_end,is_integration,crm_user_id
 p8,Ann Again,Ann@Acme.test,north,rep,,,,,
-"""})
+"""
+        },
+    )
     assert [(e.line, e.column, e.value) for e in failed.errors] == [(2, "email", "Ann@Acme.test")]
     assert failed.errors[0].message == "e-mail 'Ann@Acme.test' is also used by 'p1' (in the database)"
     # Re-importing p1 itself with another case of its own address is no conflict.
@@ -406,9 +559,20 @@ def test_nothing_is_written_after_a_failed_import(conn: Connection, tmp_path: Pa
 def test_a_database_refusal_rolls_back_to_the_savepoint(conn: Connection, tmp_path: Path):
     import_folder(conn, write(tmp_path / "base", FOLDER))
     # Swapping two e-mails is valid as a whole, but the unique index is checked row by row.
-    swapped = FOLDER["people.csv"].replace("ann@acme.test", "TMP").replace("bob@acme.test", "ann@acme.test").replace("TMP", "bob@acme.test")
+    swapped = (
+        FOLDER["people.csv"]
+        .replace("ann@acme.test", "TMP")
+        .replace("bob@acme.test", "ann@acme.test")
+        .replace("TMP", "bob@acme.test")
+    )
     with pytest.raises(ImportFailed) as info:
-        import_bytes(conn, {"crm_activity.csv": b"person_id,date,logins,records_created,records_updated,reports_viewed\np1,2026-03-01,1,,,\n", "people.csv": swapped.encode()})
+        import_bytes(
+            conn,
+            {
+                "crm_activity.csv": b"person_id,date,logins,records_created,records_updated,reports_viewed\np1,2026-03-01,1,,,\n",
+                "people.csv": swapped.encode(),
+            },
+        )
     assert "the database refused the import" in str(info.value)
     # The connection is still usable and nothing of the failed import stayed.
     assert count(conn, schema.crm_activity) == 3
@@ -427,7 +591,11 @@ def test_limits_are_clear_errors(conn: Connection, tmp_path: Path):
 
 
 def test_unreadable_files_are_file_errors(conn: Connection, tmp_path: Path):
-    failed = fails_with(conn, tmp_path, {"org_units.csv": b"", "courses.csv": 'id,name,kind,required_for,external_id\nc1,"Broken,application,,\n'})
+    failed = fails_with(
+        conn,
+        tmp_path,
+        {"org_units.csv": b"", "courses.csv": 'id,name,kind,required_for,external_id\nc1,"Broken,application,,\n'},
+    )
     assert [(e.file, e.line) for e in failed.errors] == [("org_units.csv", None), ("courses.csv", 2)]
     assert failed.errors[0].message == "the file is empty: a header row is needed"
     with pytest.raises(ImportFailed, match="not a canonical file name"):
@@ -435,13 +603,16 @@ def test_unreadable_files_are_file_errors(conn: Connection, tmp_path: Path):
 
 
 def test_a_manager_may_come_after_its_reports(conn: Connection, tmp_path: Path):
-    report = import_bytes(conn, {
-        "org_units.csv": FOLDER["org_units.csv"].encode(),
-        "people.csv": b"""id,name,email,org_unit_id,role,manager_id,license_start,license_end,is_integration,crm_user_id
+    report = import_bytes(
+        conn,
+        {
+            "org_units.csv": FOLDER["org_units.csv"].encode(),
+            "people.csv": b"""id,name,email,org_unit_id,role,manager_id,license_start,license_end,is_integration,crm_user_id
 r1,Rita,,north,rep,boss,,,,
 boss,The Boss,,north,manager,,,,,
 """,
-    })
+        },
+    )
     assert report.files[1].inserted == 2
     assert conn.execute(select(schema.people.c.manager_id).where(schema.people.c.id == "r1")).scalar() == "boss"
 
@@ -449,13 +620,19 @@ boss,The Boss,,north,manager,,,,,
 def test_line_numbers_are_editor_lines(conn: Connection, tmp_path: Path):
     import_folder(conn, write(tmp_path / "base", FOLDER))
     # A quoted note spans lines 2-3 and a blank line 4 is skipped: the bad row is on editor line 5.
-    failed = fails_with(conn, tmp_path, {"recognitions.csv": """id,person_id,date,kind,note
+    failed = fails_with(
+        conn,
+        tmp_path,
+        {
+            "recognitions.csv": """id,person_id,date,kind,note
 r2,p1,2026-02-01,award,"two
 lines"
 
 r3,p1,2026-02-01,trophy,
 r4,p1,2026-02-01
-"""})
+"""
+        },
+    )
     assert [(e.line, e.column, e.value) for e in failed.errors] == [(5, "kind", "trophy"), (6, None, None)]
     assert failed.errors[1].message == "has 3 cells but the header has 5 columns"
 

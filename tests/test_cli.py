@@ -37,9 +37,22 @@ def test_seed_out_import_refresh_equals_direct_seed(run, fresh_database, tmp_pat
     code, out, _ = run(imported, "seed", "--profile", "small", "--out", str(tmp_path / "csv"))
     assert code == 0, out
     assert sorted(p.name for p in (tmp_path / "csv").glob("*.csv")) == sorted(
-        f"{t}.csv" for t in ("org_units", "people", "crm_activity", "courses", "training_completions", "meetings",
-                             "communications", "recognitions", "pulse_responses", "data_quality", "feedback",
-                             "targets", "pillar_weights")
+        f"{t}.csv"
+        for t in (
+            "org_units",
+            "people",
+            "crm_activity",
+            "courses",
+            "training_completions",
+            "meetings",
+            "communications",
+            "recognitions",
+            "pulse_responses",
+            "data_quality",
+            "feedback",
+            "targets",
+            "pillar_weights",
+        )
     )
     code, out, err = run(imported, "import", "canonical", str(tmp_path / "csv"))
     assert code == 0, err

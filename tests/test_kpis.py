@@ -28,9 +28,19 @@ from tests.fixture_org import (
 )
 
 KPI_IDS = [
-    "adoption_rate", "training_coverage", "new_hire_onboarding", "pulse_score", "recognition_rate",
-    "report_usage_in_meetings", "meeting_cadence", "communication_cadence", "coaching_with_crm",
-    "sponsor_engagement", "engaged_users", "data_quality", "issue_resolution",
+    "adoption_rate",
+    "training_coverage",
+    "new_hire_onboarding",
+    "pulse_score",
+    "recognition_rate",
+    "report_usage_in_meetings",
+    "meeting_cadence",
+    "communication_cadence",
+    "coaching_with_crm",
+    "sponsor_engagement",
+    "engaged_users",
+    "data_quality",
+    "issue_resolution",
 ]
 ADDITIVE = [k for k in KPI_IDS if k not in ("communication_cadence", "sponsor_engagement")]
 # ISO weeks overlapping the window 2026-01-09 .. 2026-03-23: Mondays 01-05 .. 03-23.
@@ -76,9 +86,7 @@ def assert_row(row: Row, num: float, den: float, value: float | None) -> None:
 
 def snapshot(conn: Connection) -> dict[Key, tuple]:
     """kpi_values as comparable tuples."""
-    return {
-        k: (r.period_end, r.partial, r.numerator, r.denominator, r.value) for k, r in values(conn).items()
-    }
+    return {k: (r.period_end, r.partial, r.numerator, r.denominator, r.value) for k, r in values(conn).items()}
 
 
 def assert_same(a: dict[Key, tuple], b: dict[Key, tuple]) -> None:
@@ -128,15 +136,25 @@ def test_periods_cover_the_window_with_partial_flags(org: Connection) -> None:
 def test_window_without_activity_runs_from_first_to_last_event(conn: Connection) -> None:
     """No crm_activity at all: the window starts on the earliest event (a held meeting 02-10) and ends on the last (a sent communication 02-20)."""
     conn.execute(insert(schema.org_units).values(id="X", name="Solo", parent_id=None, kind="company"))
-    conn.execute(insert(schema.meetings).values(id="mx", org_unit_id="X", kind="governance", scheduled_on=d("2026-02-10"), status="held"))
-    conn.execute(insert(schema.communications).values(id="cx", audience_org_unit_id="X", channel="email", sent_on=d("2026-02-20"), status="sent"))
+    conn.execute(
+        insert(schema.meetings).values(
+            id="mx", org_unit_id="X", kind="governance", scheduled_on=d("2026-02-10"), status="held"
+        )
+    )
+    conn.execute(
+        insert(schema.communications).values(
+            id="cx", audience_org_unit_id="X", channel="email", sent_on=d("2026-02-20"), status="sent"
+        )
+    )
     refresh(conn)
     got = values(conn)
     # Week 02-09..02-15 starts before 02-10, week 02-16..02-22 ends after 02-20: both partial,
     # as are Feb and Q1. 13 KPIs x 1 unit x 4 periods.
     assert {(g, s, r.partial) for (_, _, g, s), r in got.items()} == {
-        ("week", d("2026-02-09"), True), ("week", d("2026-02-16"), True),
-        ("month", d("2026-02-01"), True), ("quarter", d("2026-01-01"), True),
+        ("week", d("2026-02-09"), True),
+        ("week", d("2026-02-16"), True),
+        ("month", d("2026-02-01"), True),
+        ("quarter", d("2026-01-01"), True),
     }
     assert len(got) == 13 * 4
     assert_row(got[("communication_cadence", "X", "month", d("2026-02-01"))], 1, 28, 30 / 28)  # cx
@@ -166,7 +184,9 @@ def test_kpi_matches_hand_computed_values(org: Connection, kpi: str) -> None:
     for (k, unit, (grain, start)), (num, den, value) in expected.items():
         row = got[(k, unit, grain, start)]
         if not (close(row.numerator, num) and close(row.denominator, den) and close(row.value, value)):
-            mismatches.append(f"{unit} {grain} {start}: want {num}/{den}={value}, got {row.numerator}/{row.denominator}={row.value}")
+            mismatches.append(
+                f"{unit} {grain} {start}: want {num}/{den}={value}, got {row.numerator}/{row.denominator}={row.value}"
+            )
     assert not mismatches, "\n".join(mismatches)
 
 
@@ -284,10 +304,17 @@ def test_additive_kpis_add_up_over_children_and_own_rows(org: Connection) -> Non
 # of mean 2.0, no recognition, no issue), governance m13 (held, CRM, sponsor) and m14 (held),
 # data-quality row 02-15 (10 of 20).
 D1_OWN_FEB = {
-    "adoption_rate": (1, 1), "training_coverage": (1, 1), "new_hire_onboarding": (0, 0),
-    "pulse_score": (2.0, 1), "recognition_rate": (0, 1), "report_usage_in_meetings": (1, 2),
-    "meeting_cadence": (2, 2), "coaching_with_crm": (0, 0), "engaged_users": (1, 1),
-    "data_quality": (10, 20), "issue_resolution": (0, 0),
+    "adoption_rate": (1, 1),
+    "training_coverage": (1, 1),
+    "new_hire_onboarding": (0, 0),
+    "pulse_score": (2.0, 1),
+    "recognition_rate": (0, 1),
+    "report_usage_in_meetings": (1, 2),
+    "meeting_cadence": (2, 2),
+    "coaching_with_crm": (0, 0),
+    "engaged_users": (1, 1),
+    "data_quality": (10, 20),
+    "issue_resolution": (0, 0),
 }
 
 
@@ -351,13 +378,21 @@ def test_back_dated_target_rescores_past_periods_at_read_time(org: Connection) -
     """A target row added later with an old effective_from changes past targets and statuses without a refresh."""
     row = one(org, "adoption_rate", "T1", "month", FEB[1])
     assert (row.value, row.target, row.status) == (50.0, 60.0, "red")  # 50/60 = 0.833
-    org.execute(insert(schema.targets).values(kpi_id="adoption_rate", org_unit_id="T1", value=50.0, effective_from=d("2025-12-01")))
+    org.execute(
+        insert(schema.targets).values(
+            kpi_id="adoption_rate", org_unit_id="T1", value=50.0, effective_from=d("2025-12-01")
+        )
+    )
     row = one(org, "adoption_rate", "T1", "month", FEB[1])
     assert (row.target, row.status, row.attainment) == (50.0, "green", pytest.approx(1.0))  # 50 >= 50
     assert one(org, "adoption_rate", "T1", "month", JAN[1]).target == 50.0
     assert one(org, "adoption_rate", "T2", "month", FEB[1]).target == 60.0  # a child's row does not spread
     # A back-dated clearing from 02-10: Feb inherits C's 60 again, Jan keeps 50.
-    org.execute(insert(schema.targets).values(kpi_id="adoption_rate", org_unit_id="T1", value=None, effective_from=d("2026-02-10")))
+    org.execute(
+        insert(schema.targets).values(
+            kpi_id="adoption_rate", org_unit_id="T1", value=None, effective_from=d("2026-02-10")
+        )
+    )
     assert one(org, "adoption_rate", "T1", "month", FEB[1]).target == 60.0
     assert one(org, "adoption_rate", "T1", "month", JAN[1]).target == 50.0
 
@@ -386,12 +421,20 @@ def test_status_boundaries(org: Connection) -> None:
     r = one(org, "recognition_rate", "T1", "month", FEB[1])  # 80.36 vs 5 -> attainment capped at 1
     assert (r.status, r.attainment) == ("green", pytest.approx(1.0))
     # Just below 0.9: T2's own target 80.01 from 02-01 -> 72/80.01 = 0.89989 -> red.
-    org.execute(insert(schema.targets).values(kpi_id="data_quality", org_unit_id="T2", value=80.01, effective_from=d("2026-02-01")))
+    org.execute(
+        insert(schema.targets).values(
+            kpi_id="data_quality", org_unit_id="T2", value=80.01, effective_from=d("2026-02-01")
+        )
+    )
     r = one(org, "data_quality", "T2", "month", FEB[1])
     assert (r.target, r.status) == (80.01, "red")
     assert r.attainment == pytest.approx(72 / 80.01, rel=1e-9)
     # D2 in March: 36/40 = 90.0 vs its own 100 -> 0.9 exactly -> amber.
-    org.execute(insert(schema.targets).values(kpi_id="data_quality", org_unit_id="D2", value=100.0, effective_from=d("2026-03-01")))
+    org.execute(
+        insert(schema.targets).values(
+            kpi_id="data_quality", org_unit_id="D2", value=100.0, effective_from=d("2026-03-01")
+        )
+    )
     r = one(org, "data_quality", "D2", "month", MAR[1])
     assert (r.value, r.target, r.status) == (90.0, 100.0, "amber")
 
@@ -523,7 +566,9 @@ def test_refresh_twice_gives_the_same_result(org: Connection) -> None:
 
 def test_refresh_since_after_new_data_equals_full_refresh(org: Connection) -> None:
     """p2 completes SALES on 03-10 (inside the window): refresh(since=03-10) == full refresh."""
-    org.execute(insert(schema.training_completions).values(person_id="p2", course_id="SALES", completed_on=d("2026-03-10")))
+    org.execute(
+        insert(schema.training_completions).values(person_id="p2", course_id="SALES", completed_on=d("2026-03-10"))
+    )
     refresh(org, since=d("2026-03-10"))
     partial_refresh = snapshot(org)
     # T1 Mar coverage: p1 p2 p4 all covered now -> 3/3; Feb unchanged (03-10 > 02-28): 3/4.
@@ -576,4 +621,3 @@ def test_star_course_is_required_for_every_role(org: Connection) -> None:
     # New hires in Feb: p11 did ALL on 02-01 <= 02-09 -> onboarded; p4 never did ALL -> not.
     assert_row(got[("new_hire_onboarding", "D2", "month", FEB[1])], 1, 1, 100.0)
     assert_row(got[("new_hire_onboarding", "T1", "month", FEB[1])], 0, 1, 0.0)
-

@@ -102,10 +102,10 @@ def test_overview_lists_red_kpis_with_the_child_units_that_pull_them_down(app: A
     app.run()
     attention = next(m.value for m in app.markdown if "Adoption rate" in m.value)
     # Team Two: p5, p6 active of p5–p9 -> 2/5 = 40 %, red; Team One 5/5 = 100 % is not listed.
-    assert "**Adoption rate** 70% (target 80%) — lowest: Team Two 40%" in attention
+    assert ":red[**Adoption rate**] 70% (target 80%) — lowest: Team Two 40%" in attention
     assert "Team One" not in attention.split("Adoption rate")[1].split("\n")[0]
-    assert "**Engaged users** 0%" in attention
-    assert "**Communication cadence** 0.0" in attention
+    assert ":red[**Engaged users**] 0%" in attention
+    assert ":red[**Communication cadence**] 0.0" in attention
 
 
 def test_overview_scorecard_has_every_kpi_with_status_and_base(app: AppTest) -> None:
@@ -113,10 +113,10 @@ def test_overview_scorecard_has_every_kpi_with_status_and_base(app: AppTest) -> 
     table = app.dataframe[0].value
     assert len(table) == 13
     adoption = table[table["KPI"] == "Adoption rate"].iloc[0]
-    assert (adoption["Value"], adoption["Target"], adoption["Status"]) == ("70%", "80%", "🔴 Off target")
+    assert (adoption["Value"], adoption["Target"], adoption["Status"]) == ("70%", "80%", "Off target")
     assert adoption["Based on"] == "7 of 10 licensed users"
     pulse = table[table["KPI"] == "Pulse score (ADKAR)"].iloc[0]
-    assert (pulse["Value"], pulse["Status"]) == ("–", "⚪ No data")
+    assert (pulse["Value"], pulse["Status"]) == ("–", "No data")
 
 
 def test_overview_trend_chart_gets_only_the_aggregated_scores(app: AppTest) -> None:

@@ -35,19 +35,36 @@ CONTRACT = {
     "pillar_weights": "pillar,effective_from,weight",
 }
 KEYS = {
-    "org_units": ("id",), "people": ("id",), "crm_activity": ("person_id", "date"), "courses": ("id",),
-    "training_completions": ("person_id", "course_id", "completed_on"), "meetings": ("id",), "communications": ("id",),
-    "recognitions": ("id",), "pulse_responses": ("person_id", "date"), "data_quality": ("org_unit_id", "measured_on"),
-    "feedback": ("id",), "targets": ("kpi_id", "org_unit_id", "effective_from"), "pillar_weights": ("pillar", "effective_from"),
+    "org_units": ("id",),
+    "people": ("id",),
+    "crm_activity": ("person_id", "date"),
+    "courses": ("id",),
+    "training_completions": ("person_id", "course_id", "completed_on"),
+    "meetings": ("id",),
+    "communications": ("id",),
+    "recognitions": ("id",),
+    "pulse_responses": ("person_id", "date"),
+    "data_quality": ("org_unit_id", "measured_on"),
+    "feedback": ("id",),
+    "targets": ("kpi_id", "org_unit_id", "effective_from"),
+    "pillar_weights": ("pillar", "effective_from"),
 }
 # (table, column) -> referenced table
 REFERENCES = {
-    ("org_units", "parent_id"): "org_units", ("people", "org_unit_id"): "org_units", ("people", "manager_id"): "people",
-    ("crm_activity", "person_id"): "people", ("training_completions", "person_id"): "people",
-    ("training_completions", "course_id"): "courses", ("meetings", "org_unit_id"): "org_units",
-    ("meetings", "person_id"): "people", ("communications", "audience_org_unit_id"): "org_units",
-    ("recognitions", "person_id"): "people", ("pulse_responses", "person_id"): "people",
-    ("data_quality", "org_unit_id"): "org_units", ("feedback", "person_id"): "people", ("targets", "org_unit_id"): "org_units",
+    ("org_units", "parent_id"): "org_units",
+    ("people", "org_unit_id"): "org_units",
+    ("people", "manager_id"): "people",
+    ("crm_activity", "person_id"): "people",
+    ("training_completions", "person_id"): "people",
+    ("training_completions", "course_id"): "courses",
+    ("meetings", "org_unit_id"): "org_units",
+    ("meetings", "person_id"): "people",
+    ("communications", "audience_org_unit_id"): "org_units",
+    ("recognitions", "person_id"): "people",
+    ("pulse_responses", "person_id"): "people",
+    ("data_quality", "org_unit_id"): "org_units",
+    ("feedback", "person_id"): "people",
+    ("targets", "org_unit_id"): "org_units",
 }
 ADKAR = ("awareness", "desire", "knowledge", "ability", "reinforcement")
 
@@ -180,7 +197,10 @@ def test_values_stay_within_the_schema_checks(rows: dict[str, list[dict]]) -> No
     counts = ("logins", "records_created", "records_updated", "reports_viewed")
     assert all(all(isinstance(a[c], int) and a[c] >= 0 for c in counts) for a in rows["crm_activity"])
     assert all(sum(a[c] for c in counts) > 0 for a in rows["crm_activity"])
-    assert all(50 <= q["records_checked"] <= 500 and 0 <= q["records_complete"] <= q["records_checked"] for q in rows["data_quality"])
+    assert all(
+        50 <= q["records_checked"] <= 500 and 0 <= q["records_complete"] <= q["records_checked"]
+        for q in rows["data_quality"]
+    )
     assert all(r[i] is None or 1 <= r[i] <= 5 for r in rows["pulse_responses"] for i in ADKAR)
     assert all(t["score"] is None or 0 <= t["score"] <= 100 for t in rows["training_completions"])
     assert all(f["resolved_on"] is None or f["resolved_on"] >= f["raised_on"] for f in rows["feedback"])
@@ -204,9 +224,12 @@ def test_the_window_is_fixed_whatever_today_is(rows: dict[str, list[dict]]) -> N
     days = [a["date"] for a in rows["crm_activity"]]
     assert (min(days), max(days)) == (start, END)
     events = (
-        [t["completed_on"] for t in rows["training_completions"]] + [r["date"] for r in rows["recognitions"]]
-        + [p["date"] for p in rows["pulse_responses"]] + [q["measured_on"] for q in rows["data_quality"]]
-        + [f["raised_on"] for f in rows["feedback"]] + [f["resolved_on"] for f in rows["feedback"] if f["resolved_on"]]
+        [t["completed_on"] for t in rows["training_completions"]]
+        + [r["date"] for r in rows["recognitions"]]
+        + [p["date"] for p in rows["pulse_responses"]]
+        + [q["measured_on"] for q in rows["data_quality"]]
+        + [f["raised_on"] for f in rows["feedback"]]
+        + [f["resolved_on"] for f in rows["feedback"] if f["resolved_on"]]
     )
     assert max(events) <= END
     for m in rows["meetings"]:
@@ -234,10 +257,16 @@ def monthly_adoption(data: dict[str, list[dict]], people: list[dict], month: dat
     """adoption_rate of KPIS.md for `people` in one calendar month."""
     end = date(month.year + month.month // 12, month.month % 12 + 1, 1) - timedelta(days=1)
     licensed = {
-        p["id"] for p in people if not p["is_integration"] and p["license_start"] and p["license_start"] <= end
+        p["id"]
+        for p in people
+        if not p["is_integration"]
+        and p["license_start"]
+        and p["license_start"] <= end
         and (p["license_end"] is None or p["license_end"] >= end)
     }
-    active = Counter(a["person_id"] for a in data["crm_activity"] if month <= a["date"] <= end and a["person_id"] in licensed)
+    active = Counter(
+        a["person_id"] for a in data["crm_activity"] if month <= a["date"] <= end and a["person_id"] in licensed
+    )
     return 100 * sum(1 for n in active.values() if n >= 4) / len(licensed)
 
 
@@ -259,7 +288,9 @@ def test_demo_tells_the_story(demo: dict[str, list[dict]]) -> None:
     peak = monthly_adoption(demo, south, date(2026, 4, 1))
     assert monthly_adoption(demo, south, date(2026, 10, 1)) < peak - 8
     governance = [m for m in demo["meetings"] if m["org_unit_id"] == "sales-south" and m["status"] == "held"]
-    after = [m["sponsor_present"] for m in governance if m["kind"] == "governance" and m["scheduled_on"] >= date(2026, 5, 1)]
+    after = [
+        m["sponsor_present"] for m in governance if m["kind"] == "governance" and m["scheduled_on"] >= date(2026, 5, 1)
+    ]
     assert after and sum(after) <= len(after) / 2
 
 
@@ -282,7 +313,10 @@ def test_load_small_writes_every_row(conn: Connection) -> None:
     expected = generate("small").counts()
     assert counts == expected
     for table in TABLES:
-        assert conn.execute(select(func.count()).select_from(schema.metadata.tables[table])).scalar_one() == expected[table]
+        assert (
+            conn.execute(select(func.count()).select_from(schema.metadata.tables[table])).scalar_one()
+            == expected[table]
+        )
     assert conn.execute(select(func.count()).where(schema.people.c.crm_username.is_not(None))).scalar_one() == 0
     assert set(conn.execute(select(schema.targets.c.recorded_by)).scalars()) == {"seed"}
 

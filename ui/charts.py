@@ -7,7 +7,7 @@ import pandas as pd
 
 from metrics.periods import short_label
 
-SERIES = {"index": "Adoption Index", "people": "People", "process": "Process", "technology": "Technology"}
+SERIES = {"index": "Index", "people": "People", "process": "Process", "technology": "Technology"}
 COLOURS = ["#1f3b57", "#4c78a8", "#72b7b2", "#b279a2"]
 
 
@@ -29,11 +29,11 @@ def score_trend(scores: pd.DataFrame, grain: str) -> alt.Chart:
         "series:N",
         title=None,
         scale=alt.Scale(domain=list(SERIES.values()), range=COLOURS),
-        legend=alt.Legend(orient="top"),
+        legend=alt.Legend(orient="bottom", direction="horizontal", columns=2, labelLimit=200),
     )
     base = alt.Chart(long).encode(
         x=alt.X("period:O", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("score:Q", title="Score (0–100)", scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("score:Q", title="Score (0–100)", scale=alt.Scale(domain=[_floor(long["score"]), 100])),
         color=colour,
         tooltip=[
             alt.Tooltip("series:N", title="Series"),
@@ -46,4 +46,10 @@ def score_trend(scores: pd.DataFrame, grain: str) -> alt.Chart:
     )
     complete = base.mark_point(filled=True, size=40).transform_filter("!datum.partial")
     partial = base.mark_point(filled=False, size=60).transform_filter("datum.partial")
-    return (lines + complete + partial).properties(height=280)
+    return (lines + complete + partial).properties(height=300)
+
+
+def _floor(scores: pd.Series) -> int:
+    """Start the axis at the tens below the lowest score, so small moves stay visible."""
+    low = scores.min() if len(scores) else 0
+    return max(0, int((low - 5) // 10 * 10))

@@ -6,14 +6,27 @@ import re
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from metrics.overview import Movement
 from metrics.periods import Period, short_label
 from metrics.registry import BY_ID, PILLARS
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|<>~$:])")
-STATUS_WORDS = {"green": "On target", "amber": "Close", "red": "Off target", "no_data": "No data"}
-STATUS_ICONS = {"green": "🟢", "amber": "🟠", "red": "🔴", "no_data": "⚪"}
+STATUS_WORDS = {"green": "On target", "amber": "Near target", "red": "Off target", "no_data": "No data"}
+# Red and amber are the only strong colours; green stays quiet.
+STATUS_STYLE = {
+    "Off target": "background-color: #fbd9d3; color: #8a1c0a; font-weight: 600",
+    "Near target": "background-color: #fdebc8; color: #7a4b00; font-weight: 600",
+    "On target": "color: #2e6b3a",
+    "No data": "color: #8a8f98",
+}
+TILE_HELP = {
+    "index": "Weighted mean of the pillar scores with data (0–100).",
+    "people": "Mean attainment (value ÷ target, at most 1) of the People KPIs with data, × 100.",
+    "process": "Mean attainment (value ÷ target, at most 1) of the Process KPIs with data, × 100.",
+    "technology": "Mean attainment (value ÷ target, at most 1) of the Technology KPIs with data, × 100.",
+}
 
 
 def escape(s: str) -> str:
@@ -35,26 +48,27 @@ def delta(now: float | None, before: float | None, previous: str | None) -> str 
     return f"{now - before:+.1f} vs {previous}"
 
 
-def pillar_status(statuses: list[str]) -> str:
-    reds, ambers = statuses.count("red"), statuses.count("amber")
-    if not reds and not ambers:
-        return "all on target" if any(s != "no_data" for s in statuses) else "no data"
-    parts = [f"{reds} red"] if reds else []
+def status_counts(statuses: list[str]) -> str:
+    """':red[**2 red**] · :orange[**1 amber**] · 4 on target' for a tile's caption."""
+    reds, ambers, greens = statuses.count("red"), statuses.count("amber"), statuses.count("green")
+    parts = [f":red[**{reds} red**]"] if reds else []
     if ambers:
-        parts.append(f"{ambers} amber")
-    return ", ".join(parts)
+        parts.append(f":orange[**{ambers} amber**]")
+    if greens:
+        parts.append("all on target" if not reds and not ambers else f"{greens} on target")
+    return " · ".join(parts) or "no data"
 
 
 def attention_line(item: dict) -> str:
     """'- **Report use in meetings** 41% (target 80%) — pulled down by South 22%, Service 30%'."""
-    line = f"- 🔴 **{escape(item['title'])}** {escape(item['value_text'])} (target {escape(item['target_text'])})"
+    line = f"- :red[**{escape(item['title'])}**] {escape(item['value_text'])} (target {escape(item['target_text'])})"
     if item["children"]:
         worst = ", ".join(f"{escape(c['name'])} {escape(c['value_text'])}" for c in item["children"])
         line += f" — lowest: {worst}"
     return line
 
 
-def movement_line(m: Movement, card: pd.DataFrame) -> str:
+def movement_line(m: Movement) -> str:
     """'+2.6 = People +3.0 (Training coverage +9.0) + Process −0.6 + Technology +0.2'."""
     parts = []
     for p in PILLARS:
@@ -82,7 +96,7 @@ SCORECARD_COLUMNS = {
 }
 
 
-def scorecard_table(card: pd.DataFrame) -> pd.DataFrame:
+def scorecard_table(card: pd.DataFrame) -> Styler:
     """The scorecard as shown: one row per KPI, grouped by pillar, every number with its base."""
     rows = []
     for r in card.itertuples():
@@ -93,13 +107,13 @@ def scorecard_table(card: pd.DataFrame) -> pd.DataFrame:
                 "KPI": k.title,
                 "Value": r.value_text,
                 "Target": r.target_text,
-                "Status": f"{STATUS_ICONS[r.status]} {STATUS_WORDS[r.status]}",
+                "Status": STATUS_WORDS[r.status],
                 "Δ": "–" if r.delta is None or pd.isna(r.delta) else f"{r.delta:+.1f}",
                 "Trend": [v for v in r.trend if v is not None],
                 "Based on": _base(k, r.numerator, r.denominator),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).style.map(lambda v: STATUS_STYLE.get(v, ""), subset=["Status"])
 
 
 def _base(k, numerator: float, denominator: float) -> str:
