@@ -43,7 +43,10 @@ left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader("Needs attention")
     if model.attention:
-        st.markdown("\n".join(display.attention_line(item) for item in model.attention))
+        shown = model.attention[: display.ATTENTION_SHOWN]
+        st.markdown("\n".join(display.attention_line(item) for item in shown))
+        if rest := len(model.attention) - len(shown):
+            st.caption(f"and {rest} more red KPI{'s' if rest > 1 else ''} in the scorecard below")
     else:
         st.success("Every KPI with data is on target or within 10 % of it.", icon=":material/check_circle:")
     if model.movement and now.get("index") is not None and before.get("index") is not None:

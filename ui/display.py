@@ -13,6 +13,7 @@ from metrics.periods import Period, short_label
 from metrics.registry import BY_ID, PILLARS
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|<>~$:])")
+ATTENTION_SHOWN = 5  # the worst first; the rest are one glance away in the scorecard
 STATUS_WORDS = {"green": "On target", "amber": "Near target", "red": "Off target", "no_data": "No data"}
 # Red and amber are the only strong colours; green stays quiet.
 STATUS_STYLE = {
@@ -73,10 +74,10 @@ def movement_line(m: Movement) -> str:
     parts = []
     for p in PILLARS:
         contribution = m.pillars.get(p.id, 0.0)
-        kpis = [k for k in m.kpis if BY_ID[k].pillar == p.id]
+        kpis = [k for k in m.kpis if BY_ID[k].pillar == p.id and m.kpi_deltas.get(k) is not None]
         top = max(kpis, key=lambda k: abs(m.kpis[k]), default=None)
         text = f"{p.title} {contribution:+.1f}"
-        if top is not None and abs(m.kpis[top]) >= 0.05 and m.kpi_deltas.get(top) is not None:
+        if top is not None and abs(m.kpis[top]) >= 0.05:
             k = BY_ID[top]
             unit = " pts" if k.unit == "%" else ""
             text += f" ({escape(k.title)} {m.kpi_deltas[top]:+.1f}{unit})"
