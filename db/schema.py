@@ -59,6 +59,11 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def _fk(target: str) -> ForeignKey:
+    """A foreign key checked at commit, so one import may load rows in any order."""
+    return ForeignKey(target, deferrable=True, initially="DEFERRED")
+
+
 def _count(name: str) -> Column:
     return Column(name, Integer, nullable=False, server_default="0")
 
@@ -68,7 +73,7 @@ org_units = Table(
     metadata,
     Column("id", String, primary_key=True),
     Column("name", String, nullable=False),
-    Column("parent_id", String, ForeignKey("org_units.id", deferrable=True, initially="DEFERRED")),
+    Column("parent_id", String, _fk("org_units.id")),
     Column("kind", String, nullable=False),
     CheckConstraint(_in("kind", UNIT_KINDS), name="kind"),
     CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
@@ -87,12 +92,12 @@ people = Table(
     Column(
         "org_unit_id",
         String,
-        ForeignKey("org_units.id", deferrable=True, initially="DEFERRED"),
+        _fk("org_units.id"),
         nullable=False,
         index=True,
     ),
     Column("role", String, nullable=False),
-    Column("manager_id", String, ForeignKey("people.id", deferrable=True, initially="DEFERRED")),
+    Column("manager_id", String, _fk("people.id")),
     Column("license_start", Date),
     Column("license_end", Date),
     Column("is_integration", Boolean, nullable=False, server_default="false"),
@@ -105,7 +110,7 @@ Index("uq_people_email_ci", func.lower(people.c.email), unique=True)
 crm_activity = Table(
     "crm_activity",
     metadata,
-    Column("person_id", String, ForeignKey("people.id", deferrable=True, initially="DEFERRED"), nullable=False),
+    Column("person_id", String, _fk("people.id"), nullable=False),
     Column("date", Date, nullable=False),
     _count("logins"),
     _count("records_created"),
@@ -132,8 +137,8 @@ courses = Table(
 training_completions = Table(
     "training_completions",
     metadata,
-    Column("person_id", String, ForeignKey("people.id", deferrable=True, initially="DEFERRED"), nullable=False),
-    Column("course_id", String, ForeignKey("courses.id", deferrable=True, initially="DEFERRED"), nullable=False),
+    Column("person_id", String, _fk("people.id"), nullable=False),
+    Column("course_id", String, _fk("courses.id"), nullable=False),
     Column("completed_on", Date, nullable=False),
     Column("score", Numeric),
     PrimaryKeyConstraint("person_id", "course_id", "completed_on"),
@@ -147,7 +152,7 @@ meetings = Table(
     Column(
         "org_unit_id",
         String,
-        ForeignKey("org_units.id", deferrable=True, initially="DEFERRED"),
+        _fk("org_units.id"),
         nullable=False,
         index=True,
     ),
@@ -156,7 +161,7 @@ meetings = Table(
     Column("status", String, nullable=False),
     Column("crm_report_used", Boolean, nullable=False, server_default="false"),
     Column("sponsor_present", Boolean, nullable=False, server_default="false"),
-    Column("person_id", String, ForeignKey("people.id", deferrable=True, initially="DEFERRED")),
+    Column("person_id", String, _fk("people.id")),
     Column("title", String),
     CheckConstraint(_in("kind", MEETING_KINDS), name="kind"),
     CheckConstraint(_in("status", MEETING_STATUSES), name="status"),
@@ -169,7 +174,7 @@ communications = Table(
     Column(
         "audience_org_unit_id",
         String,
-        ForeignKey("org_units.id", deferrable=True, initially="DEFERRED"),
+        _fk("org_units.id"),
         nullable=False,
         index=True,
     ),
@@ -188,9 +193,7 @@ recognitions = Table(
     "recognitions",
     metadata,
     Column("id", String, primary_key=True),
-    Column(
-        "person_id", String, ForeignKey("people.id", deferrable=True, initially="DEFERRED"), nullable=False, index=True
-    ),
+    Column("person_id", String, _fk("people.id"), nullable=False, index=True),
     Column("date", Date, nullable=False),
     Column("kind", String, nullable=False),
     Column("note", Text),
@@ -201,7 +204,7 @@ _ADKAR = ("awareness", "desire", "knowledge", "ability", "reinforcement")
 pulse_responses = Table(
     "pulse_responses",
     metadata,
-    Column("person_id", String, ForeignKey("people.id", deferrable=True, initially="DEFERRED"), nullable=False),
+    Column("person_id", String, _fk("people.id"), nullable=False),
     Column("date", Date, nullable=False),
     *(Column(item, SmallInteger) for item in _ADKAR),
     Column("comment", Text),
@@ -212,7 +215,7 @@ pulse_responses = Table(
 data_quality = Table(
     "data_quality",
     metadata,
-    Column("org_unit_id", String, ForeignKey("org_units.id", deferrable=True, initially="DEFERRED"), nullable=False),
+    Column("org_unit_id", String, _fk("org_units.id"), nullable=False),
     Column("measured_on", Date, nullable=False),
     Column("records_checked", Integer, nullable=False),
     Column("records_complete", Integer, nullable=False),
@@ -224,9 +227,7 @@ feedback = Table(
     "feedback",
     metadata,
     Column("id", String, primary_key=True),
-    Column(
-        "person_id", String, ForeignKey("people.id", deferrable=True, initially="DEFERRED"), nullable=False, index=True
-    ),
+    Column("person_id", String, _fk("people.id"), nullable=False, index=True),
     Column("kind", String, nullable=False),
     Column("raised_on", Date, nullable=False),
     Column("resolved_on", Date),
@@ -265,7 +266,7 @@ targets = Table(
     "targets",
     metadata,
     Column("kpi_id", String, ForeignKey("kpis.id"), nullable=False),
-    Column("org_unit_id", String, ForeignKey("org_units.id", deferrable=True, initially="DEFERRED"), nullable=False),
+    Column("org_unit_id", String, _fk("org_units.id"), nullable=False),
     Column("effective_from", Date, nullable=False),
     Column("value", Float),
     Column("review_on", Date),
@@ -347,8 +348,8 @@ users = Table(
     Column("email", String, primary_key=True),
     Column("name", String, nullable=False),
     Column("role", String, nullable=False),
-    Column("home_unit_id", String, ForeignKey("org_units.id", deferrable=True, initially="DEFERRED")),
-    Column("person_id", String, ForeignKey("people.id", deferrable=True, initially="DEFERRED")),
+    Column("home_unit_id", String, _fk("org_units.id")),
+    Column("person_id", String, _fk("people.id")),
     Column("password_hash", String),
     Column("active", Boolean, nullable=False, server_default="true"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
