@@ -41,15 +41,22 @@ def short_label(grain: str, start: date) -> str:
     return f"W{start.isocalendar().week}"
 
 
+PERIODS_SQL = """
+SELECT s::date AS period_start, (s + step)::date - 1 AS period_end,
+       s::date < r.window_start OR (s + step)::date - 1 > r.window_end AS partial
+FROM (SELECT window_start, window_end FROM refreshes
+      WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1) AS r
+CROSS JOIN (SELECT CAST(:step AS interval) AS step) AS g
+CROSS JOIN LATERAL generate_series(date_trunc(:grain, CAST(r.window_start AS timestamp)),
+                                   CAST(r.window_end AS timestamp), g.step) AS s
+ORDER BY s
+"""
+STEPS = {"week": "1 week", "month": "1 month", "quarter": "3 months"}
+
+
 def periods(conn: Connection, grain: str) -> list[Period]:
-    """Every computed period of `grain`, oldest first."""
-    rows = conn.execute(
-        text(
-            "SELECT DISTINCT period_start, period_end, partial FROM kpi_values "
-            "WHERE grain = :grain ORDER BY period_start"
-        ),
-        {"grain": grain},
-    )
+    """Every computed period of `grain`, oldest first, from the last refresh's data window."""
+    rows = conn.execute(text(PERIODS_SQL), {"grain": grain, "step": STEPS[grain]})
     return [Period(grain, r.period_start, r.period_end, r.partial) for r in rows]
 
 

@@ -52,3 +52,11 @@ def test_needs_attention_lists_only_red_kpis_worst_first_with_red_or_amber_child
 def test_a_unit_outside_the_scope_gets_no_overview(small) -> None:
     last = periods(small, "month")[-1]
     assert overview(small, Scope(("sales-north",)), "sales-south", "month", last.start) is None
+
+
+def test_periods_listed_for_the_filters_are_exactly_those_computed(small) -> None:
+    for grain in ("week", "month", "quarter"):
+        computed = small.exec_driver_sql(
+            "SELECT DISTINCT period_start, period_end, partial FROM kpi_values WHERE grain = %s ORDER BY 1", (grain,)
+        ).all()
+        assert [(p.start, p.end, p.partial) for p in periods(small, grain)] == [tuple(r) for r in computed]

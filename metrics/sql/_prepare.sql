@@ -65,13 +65,6 @@ FROM people p
 LEFT JOIN covered c ON c.person_id = p.id
 WHERE NOT p.is_integration;
 
--- Licensed users L(U,P), attached to their own unit.
-CREATE TEMP TABLE _licensed ON COMMIT DROP AS
-SELECT pp.person_id, pp.org_unit_id, pp.covered_on, pr.grain, pr.period_start, pr.period_end, pr.k
-FROM _people pp
-JOIN _periods pr ON pp.license_start <= pr.period_end
-                AND (pp.license_end IS NULL OR pp.license_end >= pr.period_end);
-
 -- Activity days and records worked per person and period.
 CREATE TEMP TABLE _activity ON COMMIT DROP AS
 SELECT a.person_id, g.grain, date_trunc(g.grain, a.date)::date AS period_start,
@@ -83,14 +76,20 @@ CROSS JOIN (VALUES ('week'), ('month'), ('quarter')) AS g (grain)
 WHERE a.date >= CAST(:recompute_from AS date) - 92
 GROUP BY a.person_id, g.grain, date_trunc(g.grain, a.date);
 
-CREATE INDEX ON _licensed (person_id, grain, period_start);
-CREATE INDEX ON _activity (person_id, grain, period_start);
+-- Licensed users L(U,P), attached to their own unit, with their activity in the period.
+CREATE TEMP TABLE _licensed ON COMMIT DROP AS
+SELECT pp.person_id, pp.org_unit_id, pp.covered_on, pr.grain, pr.period_start, pr.period_end, pr.k,
+       coalesce(a.active_days, 0) AS active_days, coalesce(a.records_worked, 0) AS records_worked
+FROM _people pp
+JOIN _periods pr ON pp.license_start <= pr.period_end
+                AND (pp.license_end IS NULL OR pp.license_end >= pr.period_end)
+LEFT JOIN _activity a ON a.person_id = pp.person_id AND a.grain = pr.grain AND a.period_start = pr.period_start;
+
 ANALYZE _periods;
 ANALYZE _tree;
 ANALYZE _reach;
 ANALYZE _people;
 ANALYZE _licensed;
-ANALYZE _activity;
 
 -- Rows each KPI attaches to a unit, before they are summed up the tree.
 CREATE TEMP TABLE _attached (

@@ -1,8 +1,7 @@
 -- Licensed users with at least k(P) activity days in the period, over licensed users.
 SELECT l.org_unit_id, l.grain, l.period_start,
-       count(*) FILTER (WHERE a.active_days >= l.k) AS numerator,
+       count(*) FILTER (WHERE l.active_days >= l.k) AS numerator,
        count(*) AS denominator,
        0 AS respondents
 FROM _licensed l
-LEFT JOIN _activity a ON a.person_id = l.person_id AND a.grain = l.grain AND a.period_start = l.period_start
 GROUP BY l.org_unit_id, l.grain, l.period_start

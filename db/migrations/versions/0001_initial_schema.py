@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 14:48:35.056476
+Create Date: 2026-11-25 15:37:16.380631
 """
 
 from __future__ import annotations
@@ -48,6 +48,20 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_import_batches'))
     )
     op.create_index(op.f('ix_import_batches_sha256'), 'import_batches', ['sha256'], unique=False)
+    op.create_table('kpi_values',
+    sa.Column('kpi_id', sa.String(), nullable=False),
+    sa.Column('org_unit_id', sa.String(), nullable=False),
+    sa.Column('grain', sa.String(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('numerator', sa.Float(), nullable=False),
+    sa.Column('denominator', sa.Float(), nullable=False),
+    sa.Column('value', sa.Float(), nullable=True),
+    sa.Column('partial', sa.Boolean(), nullable=False),
+    sa.CheckConstraint("grain IN ('week', 'month', 'quarter')", name=op.f('ck_kpi_values_grain')),
+    sa.PrimaryKeyConstraint('org_unit_id', 'grain', 'period_start', 'kpi_id', name=op.f('pk_kpi_values'))
+    )
+    op.create_index('ix_kpi_values_period_end', 'kpi_values', ['period_end'], unique=False)
     op.create_table('org_units',
     sa.Column('id', sa.String(), nullable=False),
     sa.Column('name', sa.String(), nullable=False),
@@ -172,22 +186,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback'))
     )
     op.create_index(op.f('ix_feedback_person_id'), 'feedback', ['person_id'], unique=False)
-    op.create_table('kpi_values',
-    sa.Column('kpi_id', sa.String(), nullable=False),
-    sa.Column('org_unit_id', sa.String(), nullable=False),
-    sa.Column('grain', sa.String(), nullable=False),
-    sa.Column('period_start', sa.Date(), nullable=False),
-    sa.Column('period_end', sa.Date(), nullable=False),
-    sa.Column('numerator', sa.Float(), nullable=False),
-    sa.Column('denominator', sa.Float(), nullable=False),
-    sa.Column('value', sa.Float(), nullable=True),
-    sa.Column('partial', sa.Boolean(), nullable=False),
-    sa.CheckConstraint("grain IN ('week', 'month', 'quarter')", name=op.f('ck_kpi_values_grain')),
-    sa.ForeignKeyConstraint(['kpi_id'], ['kpis.id'], name=op.f('fk_kpi_values_kpi_id_kpis')),
-    sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_kpi_values_org_unit_id_org_units'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('kpi_id', 'org_unit_id', 'grain', 'period_start', name=op.f('pk_kpi_values'))
-    )
-    op.create_index('ix_kpi_values_unit_grain_period', 'kpi_values', ['org_unit_id', 'grain', 'period_start'], unique=False)
     op.create_table('meetings',
     sa.Column('id', sa.String(), nullable=False),
     sa.Column('org_unit_id', sa.String(), nullable=False),
@@ -287,8 +285,6 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_meetings_scheduled_on'), table_name='meetings')
     op.drop_index(op.f('ix_meetings_org_unit_id'), table_name='meetings')
     op.drop_table('meetings')
-    op.drop_index('ix_kpi_values_unit_grain_period', table_name='kpi_values')
-    op.drop_table('kpi_values')
     op.drop_index(op.f('ix_feedback_person_id'), table_name='feedback')
     op.drop_table('feedback')
     op.drop_index('ix_crm_activity_date', table_name='crm_activity')
@@ -305,6 +301,8 @@ def downgrade() -> None:
     op.drop_table('pillars')
     op.drop_index('uq_org_units_single_root', table_name='org_units', postgresql_where=sa.text('parent_id IS NULL'))
     op.drop_table('org_units')
+    op.drop_index('ix_kpi_values_period_end', table_name='kpi_values')
+    op.drop_table('kpi_values')
     op.drop_index(op.f('ix_import_batches_sha256'), table_name='import_batches')
     op.drop_table('import_batches')
     op.drop_table('courses')
