@@ -61,10 +61,11 @@ def _first_line(e: object) -> str:
     return str(e).strip().splitlines()[0] if str(e).strip() else repr(e)
 
 
-def _engine():
+def _engine(*, maintenance: bool = False):
     from db.engine import make_engine
 
-    return make_engine()
+    # Migrate, seed, import and refresh may run long on a large organisation: no statement timeout.
+    return make_engine(statement_timeout_ms=0) if maintenance else make_engine()
 
 
 @click.group(cls=Group)
@@ -83,7 +84,7 @@ def db_upgrade() -> None:
     from db.migrate import current, upgrade
     from metrics.refresh import sync_catalogue
 
-    with _engine().begin() as conn:
+    with _engine(maintenance=True).begin() as conn:
         upgrade(conn)
         sync_catalogue(conn)
         click.echo(f"database at revision {current(conn)}")
@@ -95,6 +96,8 @@ def db_url(owner: bool) -> None:
     """Print the database URL in a form psql accepts."""
     # One role serves both until row-level security brings a separate app role.
     click.echo(plain(database_url()))
+    if not os.environ.get("DATABASE_URL"):
+        click.echo("(embedded server: it is up while `make run` or another flywheel command runs)", err=True)
 
 
 @main.command()
@@ -115,7 +118,7 @@ def seed(profile: str, out_dir: Path | None, seed_value: int, if_empty: bool) ->
             f"wrote {sum(counts.values()):,} rows in {len(counts)} files to {out_dir} ({time.perf_counter() - started:.1f} s)"
         )
         return
-    with _engine().begin() as conn:
+    with _engine(maintenance=True).begin() as conn:
         if _has_organisation(conn):
             if if_empty:
                 click.echo("database already has an organisation; not seeding")
@@ -142,7 +145,7 @@ def import_canonical(folder: Path, no_refresh: bool) -> None:
     from db.canonical import ImportFailed, import_folder, record_failure
     from metrics.refresh import refresh
 
-    engine = _engine()
+    engine = _engine(maintenance=True)
     try:
         with engine.begin() as conn:
             report = import_folder(conn, folder, imported_by=_who())
@@ -174,7 +177,7 @@ def refresh(full: bool, since) -> None:
     from metrics.refresh import last_refresh
     from metrics.refresh import refresh as run
 
-    with _engine().begin() as conn:
+    with _engine(maintenance=True).begin() as conn:
         if full:
             start = None
         elif since is not None:

@@ -3,6 +3,8 @@ DROP TABLE IF EXISTS _periods, _tree, _reach, _people, _licensed, _activity, _at
 
 -- Short set-based statements: compiling them just in time costs more than it saves.
 SET LOCAL jit = off;
+-- Room for the hash aggregates of a large organisation, instead of spilling them to disk.
+SET LOCAL work_mem = '256MB';
 
 -- Periods of each grain that overlap the data window [:window_start, :window_end].
 CREATE TEMP TABLE _periods ON COMMIT DROP AS
