@@ -153,3 +153,19 @@ def test_overview_on_an_empty_database_explains_how_to_load_data(fresh_database,
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception
     assert "No organisation yet" in at.info[0].value
+
+
+def test_why_it_moved_names_the_kpi_that_moved_each_pillar() -> None:
+    from metrics.overview import Movement
+    from ui.display import movement_line
+
+    m = Movement(
+        delta=-3.0,
+        pillars={"people": -3.7, "process": 0.7, "technology": 0.0},
+        kpis={"adoption_rate": 2.5, "pulse_score": -10.0, "recognition_rate": 3.8, "communication_cadence": 0.7},
+        kpi_deltas={"adoption_rate": -0.4, "pulse_score": None, "recognition_rate": 4.0, "communication_cadence": 8.6},
+    )
+    assert movement_line(m) == (
+        "-3.0 index points = People -3.7 (Pulse score (ADKAR): no data this period)"
+        " · Process +0.7 (Communication cadence +8.6) · Technology +0.0"
+    )

@@ -70,17 +70,24 @@ def attention_line(item: dict) -> str:
 
 
 def movement_line(m: Movement) -> str:
-    """'+2.6 = People +3.0 (Training coverage +9.0) + Process −0.6 + Technology +0.2'."""
+    """'+2.6 = People +3.0 (Training coverage +9.0 pts) · Process −0.6 · Technology +0.2'.
+
+    Each pillar names the KPI that moved it most in the pillar's own direction; a KPI that gained
+    or lost its data counts too, since that reshuffles the pillar's mean.
+    """
     parts = []
     for p in PILLARS:
         contribution = m.pillars.get(p.id, 0.0)
-        kpis = [k for k in m.kpis if BY_ID[k].pillar == p.id and m.kpi_deltas.get(k) is not None]
-        top = max(kpis, key=lambda k: abs(m.kpis[k]), default=None)
+        same_way = [k for k in m.kpis if BY_ID[k].pillar == p.id and m.kpis[k] * contribution > 0]
+        top = max(same_way, key=lambda k: abs(m.kpis[k]), default=None)
         text = f"{p.title} {contribution:+.1f}"
         if top is not None and abs(m.kpis[top]) >= 0.05:
-            k = BY_ID[top]
-            unit = " pts" if k.unit == "%" else ""
-            text += f" ({escape(k.title)} {m.kpi_deltas[top]:+.1f}{unit})"
+            k, change = BY_ID[top], m.kpi_deltas.get(top)
+            if change is None:
+                what = "new data" if m.kpis[top] > 0 else "no data this period"
+                text += f" ({escape(k.title)}: {what})"
+            else:
+                text += f" ({escape(k.title)} {change:+.1f}{' pts' if k.unit == '%' else ''})"
         parts.append(text)
     return f"{m.delta:+.1f} index points = " + " · ".join(parts)
 
