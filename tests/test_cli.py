@@ -133,3 +133,15 @@ def test_db_url_prints_a_plain_postgresql_url(run, fresh_database) -> None:
     code, out, _ = run(url, "db", "url")
     assert code == 0
     assert out.startswith("postgresql://") and "+psycopg" not in out
+
+
+def test_table_format_rounds_for_reading_only(run, fresh_database) -> None:
+    url = fresh_database()
+    run(url, "seed", "--profile", "small")
+    run(url, "refresh", "--full")
+    code, out, _ = run(url, "scores", "--grain", "quarter", "--unit", "acme", "--format", "table")
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0].split() == list(SCORE_COLUMNS)
+    assert len(lines) == 1 + 5  # Q4 2025 .. Q4 2026
+    assert all(len(cell.split(".")[1]) == 2 for cell in lines[1].split()[3:7] if "." in cell)
