@@ -51,10 +51,6 @@ class Overview:
         return row.iloc[0].to_dict() if len(row) else {}
 
 
-def unit_name(conn: Connection, unit: str) -> str:
-    return conn.execute(text("SELECT name FROM org_units WHERE id = :u"), {"u": unit}).scalar_one()
-
-
 def overview(conn: Connection, scope: Scope, unit: str, grain: str, period_start: date) -> Overview | None:
     """Everything the Overview shows for one unit and period; None when the unit is out of scope."""
     all_periods = periods(conn, grain)

@@ -221,15 +221,3 @@ KPIS: tuple[Kpi, ...] = (
 )
 
 BY_ID: dict[str, Kpi] = {k.id: k for k in KPIS}
-
-
-def kpi(kpi_id: str) -> Kpi:
-    """Look a KPI up by id, with a clear error for an unknown one."""
-    try:
-        return BY_ID[kpi_id]
-    except KeyError:
-        raise KeyError(f"unknown KPI {kpi_id!r}; known: {', '.join(BY_ID)}") from None
-
-
-def pillar_kpis(pillar: str) -> tuple[Kpi, ...]:
-    return tuple(k for k in KPIS if k.pillar == pillar)
