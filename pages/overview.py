@@ -9,8 +9,9 @@ from metrics.registry import PILLARS
 from ui import charts, data, display, frame
 
 ctx = frame.page("Overview")
-model = data.overview(ctx.url, ctx.viewer.scope, ctx.unit.id, ctx.grain, ctx.period.start, ctx.version)
-window_end, refreshed = data.freshness(ctx.url, ctx.version)
+with frame.database_errors():
+    model = data.overview(ctx.url, ctx.viewer.scope, ctx.unit.id, ctx.grain, ctx.period.start, ctx.version)
+    window_end, refreshed = data.freshness(ctx.url, ctx.version)
 
 st.title(display.escape(ctx.unit.name))
 st.caption(frame.period_caption(ctx, window_end, refreshed))

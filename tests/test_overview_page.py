@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -169,3 +170,24 @@ def test_why_it_moved_names_the_kpi_that_moved_each_pillar() -> None:
         "-3.0 index points = People -3.7 (Pulse score (ADKAR): no data this period)"
         " · Process +0.7 (Communication cadence +8.6) · Technology +0.0"
     )
+
+
+def test_overview_on_a_database_without_migrations_says_how_to_set_it_up(monkeypatch) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import _created, _server_url
+
+    server = make_url(_server_url())
+    name = f"flywheel_test_{secrets.token_hex(4)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.exec_driver_sql(f'CREATE DATABASE "{name}"')  # generated name
+    admin.dispose()
+    _created.append(name)
+    monkeypatch.setenv("DATABASE_URL", server.set(database=name).render_as_string(hide_password=False))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    assert "not set up" in at.error[0].value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,7 +13,7 @@ from sqlalchemy import exc
 from db.settings import DatabaseUnavailable
 from metrics.periods import Period, Unit, default_period
 from metrics.scope import Scope
-from ui import data
+from ui import data, display
 
 GRAINS = ("week", "month", "quarter")
 
@@ -46,26 +48,33 @@ def viewer(url: str, version: int) -> Viewer:
 def page(title: str) -> Context:
     """Guard a page and draw the sidebar filters; stops the page with a clear message on failure."""
     st.set_page_config(page_title=f"{title} · Flywheel", page_icon=":material/donut_large:", layout="wide")
-    try:
+    with database_errors():
         url = data.url()
         version = data.version(url)
         who = viewer(url, version)
         units = data.units(url, who.scope, version)
+    if not units:
+        st.info("No organisation yet. Load one with `flywheel import canonical DIR` or `flywheel seed --profile demo`.")
+        st.stop()
+    return _filters(url, version, who, units)
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Turn a database failure anywhere in a page into a clear message instead of a traceback."""
+    try:
+        yield
     except (DatabaseUnavailable, exc.OperationalError, exc.InterfaceError) as e:
         st.error(
             "**The database cannot be reached.** The dashboard will come back once it is up again.",
             icon=":material/cloud_off:",
         )
-        st.caption(_one_line(e))
+        st.caption(display.escape(_one_line(e)))
         st.stop()
     except exc.ProgrammingError as e:
         st.error("**The database is not set up.** Run `flywheel db upgrade` (or `make run`).", icon=":material/build:")
-        st.caption(_one_line(e))
+        st.caption(display.escape(_one_line(e)))
         st.stop()
-    if not units:
-        st.info("No organisation yet. Load one with `flywheel import canonical DIR` or `flywheel seed --profile demo`.")
-        st.stop()
-    return _filters(url, version, who, units)
 
 
 def _one_line(e: Exception) -> str:
