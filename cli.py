@@ -10,12 +10,12 @@ import time
 import urllib.request
 import webbrowser
 from collections.abc import Iterable, Sequence
-from datetime import date
 from pathlib import Path
 
 import click
 from sqlalchemy import Connection, exc, text
 
+from db.cells import cell
 from db.settings import DatabaseUnavailable, database_url, plain
 
 ROOT = Path(__file__).resolve().parent
@@ -246,20 +246,8 @@ def _check_unit(conn: Connection, unit: str | None) -> None:
         raise UserError(f"no org unit with id {unit!r}")
 
 
-def _cell(v: object) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
-    if isinstance(v, date):
-        return v.isoformat()
-    return str(v)
-
-
 def _emit(columns: Sequence[str], rows: Iterable[Sequence[object]], fmt: str) -> None:
-    out = [[_cell(v) for v in row] for row in rows]
+    out = [[cell(v) for v in row] for row in rows]
     if fmt == "csv":
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(columns)

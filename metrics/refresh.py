@@ -69,12 +69,7 @@ def refresh(conn: Connection, *, since: date | None = None) -> RefreshResult:
     started = time.perf_counter()
     sync_catalogue(conn)
     window_start, window_end = data_window(conn)
-    last = conn.execute(
-        select(schema.refreshes.c.window_start, schema.refreshes.c.window_end)
-        .where(schema.refreshes.c.finished_at.is_not(None))
-        .order_by(schema.refreshes.c.id.desc())
-        .limit(1)
-    ).first()
+    last = _last_window(conn)
     if since is None or last is None or last.window_start != window_start or window_start is None:
         recompute_from = window_start
     else:
@@ -144,10 +139,15 @@ def _kpi_table():
 
 def last_refresh(conn: Connection) -> date | None:
     """The recent periods worth recomputing: from the quarter of the last refresh's window end."""
-    end = conn.execute(
-        select(schema.refreshes.c.window_end)
+    last = _last_window(conn)
+    return _quarter_start(last.window_end) if last and last.window_end else None
+
+
+def _last_window(conn: Connection):
+    """The data window the last finished refresh saw (a row with window_start, window_end), or None."""
+    return conn.execute(
+        select(schema.refreshes.c.window_start, schema.refreshes.c.window_end)
         .where(schema.refreshes.c.finished_at.is_not(None))
         .order_by(schema.refreshes.c.id.desc())
         .limit(1)
-    ).scalar()
-    return _quarter_start(end) if end else None
+    ).first()

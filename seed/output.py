@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from datetime import date
 from itertools import islice
 from pathlib import Path
 
 from psycopg import Cursor, sql
 from sqlalchemy import Connection
 
+from db.cells import cell
 from metrics.refresh import sync_catalogue
 from seed.generator import generate
 from seed.tables import COLUMNS, TABLES
@@ -66,16 +66,3 @@ def write_csv(out_dir: Path | str, profile: str, seed: int = 42) -> dict[str, in
                 writer.writerow([cell(v) for v in row])
                 counts[table] += 1
     return counts
-
-
-def cell(value: object) -> str:
-    """A value as DATA_CONTRACT.md writes it: true/false, YYYY-MM-DD, empty for none."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
