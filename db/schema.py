@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -10,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     MetaData,
@@ -262,9 +264,12 @@ kpis = Table(
     CheckConstraint(_in("pillar", PILLARS), name="pillar"),
 )
 
+# Targets and weights are histories: every edit adds a record (the database refuses UPDATE and
+# DELETE); among records of one key and effective_from, the one recorded last (highest id) wins.
 targets = Table(
     "targets",
     metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
     Column("kpi_id", String, ForeignKey("kpis.id"), nullable=False),
     Column("org_unit_id", String, _fk("org_units.id"), nullable=False),
     Column("effective_from", Date, nullable=False),
@@ -273,22 +278,24 @@ targets = Table(
     Column("reason", Text),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("recorded_by", String),
-    PrimaryKeyConstraint("kpi_id", "org_unit_id", "effective_from"),
     CheckConstraint("value IS NULL OR value >= 0", name="value_nonneg"),
 )
+Index("ix_targets_key", targets.c.kpi_id, targets.c.org_unit_id, targets.c.effective_from)
 
 pillar_weights = Table(
     "pillar_weights",
     metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
     Column("pillar", String, ForeignKey("pillars.id"), nullable=False),
     Column("effective_from", Date, nullable=False),
     Column("weight", Float, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("recorded_by", String),
-    PrimaryKeyConstraint("pillar", "effective_from"),
+    Column("reason", Text),
     CheckConstraint(_in("pillar", PILLARS), name="pillar"),
     CheckConstraint("weight >= 0 AND weight <= 100", name="weight_range"),
 )
+Index("ix_pillar_weights_key", pillar_weights.c.pillar, pillar_weights.c.effective_from)
 
 # Derived data, rewritten by every refresh from org_units and the catalogue: no foreign keys,
 # whose per-row checks cost a third of a large refresh. The key leads with what pages filter on.
@@ -342,6 +349,18 @@ refreshes = Table(
     _count("rows_written"),
     Column("seconds", Float),
     Column("full", Boolean, nullable=False, server_default="true"),
+)
+
+# What raw-data writes made stale since the last refresh, kept by triggers (migration 0002):
+# the earliest date touched, or every period. One row.
+refresh_pending = Table(
+    "refresh_pending",
+    metadata,
+    Column("id", SmallInteger, primary_key=True),
+    Column("dirty_from", Date),
+    Column("dirty_all", Boolean, nullable=False, server_default="false"),
+    Column("changed_at", DateTime(timezone=True)),
+    CheckConstraint("id = 1", name="single_row"),
 )
 
 users = Table(
