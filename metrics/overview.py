@@ -90,7 +90,7 @@ def overview(conn: Connection, scope: Scope, unit: str, grain: str, period_start
         scores=scores.sort_values("period_start").reset_index(drop=True),
         scorecard=_scorecard(kpis, period, previous),
         attention=_attention(kpis, children, names, period),
-        movement=_movement(kpis, period, previous, weights) if previous else None,
+        movement=_movement(kpis, period, previous) if previous else None,
         weights=weights[period.end],
     )
 
@@ -168,33 +168,21 @@ def _attention(kpis: pd.DataFrame, children: pd.DataFrame, names: dict[str, str]
 
 
 def _weights(conn: Connection, ends: list[date]) -> dict[date, dict[str, float]]:
-    out = {}
-    for end in ends:
-        rows = conn.execute(
-            text(
-                "SELECT p.id, coalesce((SELECT w.weight FROM pillar_weights w WHERE w.pillar = p.id "
-                "AND w.effective_from <= :end ORDER BY w.effective_from DESC LIMIT 1), p.default_weight) "
-                "FROM pillars p"
-            ),
-            {"end": end},
-        ).all()
-        out[end] = dict(rows)
-    return out
+    """The pillar weights in force at each day (SQL function weights_at, the one rule)."""
+    return {
+        end: dict(conn.execute(text("SELECT pillar, weight FROM weights_at(:end)"), {"end": end}).all()) for end in ends
+    }
 
 
-def _contributions(kpis: pd.DataFrame, start: date, weights: dict[str, float]) -> dict[str, float]:
-    """Each KPI's share of the index: (w_p / W) * 100 * a_k / n_p, over pillars with data."""
-    now = kpis[(kpis["period_start"] == start) & kpis["attainment"].notna()]
-    counts = now.groupby("pillar")["kpi_id"].count().to_dict()
-    total = sum(weights.get(p, 0.0) for p in counts)
-    if not total:
-        return {}
-    return {r.kpi_id: weights[r.pillar] / total * 100 * r.attainment / counts[r.pillar] for r in now.itertuples()}
+def _contributions(kpis: pd.DataFrame, start: date) -> dict[str, float]:
+    """Each KPI's share of the period's index, as the scoring SQL computed it."""
+    now = kpis[(kpis["period_start"] == start) & kpis["contribution"].notna()]
+    return dict(zip(now["kpi_id"], now["contribution"].astype(float), strict=True))
 
 
-def _movement(kpis: pd.DataFrame, period: Period, previous: Period, weights) -> Movement:
-    now = _contributions(kpis, period.start, weights[period.end])
-    before = _contributions(kpis, previous.start, weights[previous.end])
+def _movement(kpis: pd.DataFrame, period: Period, previous: Period) -> Movement:
+    now = _contributions(kpis, period.start)
+    before = _contributions(kpis, previous.start)
     by_kpi = {k.id: now.get(k.id, 0.0) - before.get(k.id, 0.0) for k in KPIS}
     by_pillar = {p.id: sum(v for k, v in by_kpi.items() if BY_ID[k].pillar == p.id) for p in PILLARS}
     values = kpis.set_index(["kpi_id", "period_start"])["value"]

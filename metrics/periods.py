@@ -42,21 +42,18 @@ def short_label(grain: str, start: date) -> str:
 
 
 PERIODS_SQL = """
-SELECT s::date AS period_start, (s + step)::date - 1 AS period_end,
-       s::date < r.window_start OR (s + step)::date - 1 > r.window_end AS partial
+SELECT g.period_start, g.period_end, g.partial
 FROM (SELECT window_start, window_end FROM refreshes
       WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1) AS r
-CROSS JOIN (SELECT CAST(:step AS interval) AS step) AS g
-CROSS JOIN LATERAL generate_series(date_trunc(:grain, CAST(r.window_start AS timestamp)),
-                                   CAST(r.window_end AS timestamp), g.step) AS s
-ORDER BY s
+CROSS JOIN LATERAL period_grid(r.window_start, r.window_end) AS g
+WHERE g.grain = :grain
+ORDER BY g.period_start
 """
-STEPS = {"week": "1 week", "month": "1 month", "quarter": "3 months"}
 
 
 def periods(conn: Connection, grain: str) -> list[Period]:
     """Every computed period of `grain`, oldest first, from the last refresh's data window."""
-    rows = conn.execute(text(PERIODS_SQL), {"grain": grain, "step": STEPS[grain]})
+    rows = conn.execute(text(PERIODS_SQL), {"grain": grain})
     return [Period(grain, r.period_start, r.period_end, r.partial) for r in rows]
 
 
@@ -76,14 +73,13 @@ class Unit:
 
 
 UNITS_SQL = """
-WITH RECURSIVE walk (id, name, kind, parent_id, depth, path) AS (
-    SELECT id, name, kind, parent_id, 0, ARRAY[name::text]
-    FROM org_units WHERE id = ANY(CAST(:roots AS text[]))
-    UNION ALL
-    SELECT u.id, u.name, u.kind, u.parent_id, w.depth + 1, w.path || u.name::text
-    FROM org_units u JOIN walk w ON u.parent_id = w.id
-)
-SELECT id, name, kind, parent_id, depth FROM walk ORDER BY path
+SELECT u.id, u.name, u.kind, u.parent_id, count(*) - 1 AS depth
+FROM org_units u
+JOIN org_closure c ON c.unit_id = u.id
+JOIN org_units a ON a.id = c.ancestor_id
+WHERE u.id IN (SELECT unit_id FROM org_closure WHERE ancestor_id = ANY(CAST(:roots AS text[])))
+GROUP BY u.id, u.name, u.kind, u.parent_id
+ORDER BY array_agg(a.name::text ORDER BY c.depth DESC)
 """
 
 
@@ -101,6 +97,11 @@ def freshness(conn: Connection) -> tuple[date | None, object | None]:
     return (row.window_end, row.finished_at) if row else (None, None)
 
 
-def data_version(conn: Connection) -> int:
-    """Bumps with every refresh: the key of every page cache."""
-    return conn.execute(text("SELECT coalesce(max(id), 0) FROM refreshes")).scalar_one()
+def data_version(conn: Connection) -> str:
+    """The key of every page cache: changes with every refresh and every target or weight record."""
+    return conn.execute(
+        text(
+            "SELECT concat_ws('.', (SELECT coalesce(max(id), 0) FROM refreshes),"
+            " (SELECT coalesce(max(id), 0) FROM targets), (SELECT coalesce(max(id), 0) FROM pillar_weights))"
+        )
+    ).scalar_one()

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, delete, func, insert, select, text
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from db import schema
@@ -61,23 +61,44 @@ def data_window(conn: Connection) -> tuple[date | None, date | None]:
     return row.window_start, row.window_end
 
 
-def refresh(conn: Connection, *, since: date | None = None) -> RefreshResult:
-    """Recompute kpi_values, all periods, or only those ending on or after `since`.
+def pending(conn: Connection, *, lock: bool = False) -> tuple[bool, date | None]:
+    """What raw-data writes made stale since the last refresh: (every period?, earliest date touched).
 
-    Runs inside the caller's transaction, so readers see the old values until it commits.
+    Kept by triggers on the raw tables (migration 0002), so it survives imports made with
+    --no-refresh, a crash, or a write from psql. `lock` holds it until the caller commits, so a
+    concurrent import waits and then marks its own changes dirty again.
+    """
+    t = schema.refresh_pending
+    query = select(t.c.dirty_all, t.c.dirty_from).where(t.c.id == 1)
+    row = conn.execute(query.with_for_update() if lock else query).first()
+    if row is None:  # never expected; treat the unknown as everything
+        conn.execute(pg_insert(t).values(id=1, dirty_all=True).on_conflict_do_nothing())
+        return True, None
+    return row.dirty_all, row.dirty_from
+
+
+def refresh(conn: Connection, *, since: date | None = None, full: bool = False) -> RefreshResult:
+    """Recompute kpi_values for what is stale: every period, or those ending on or after the
+    earliest date any write touched (and on or after `since`, when given).
+
+    Runs inside the caller's transaction, so readers see the old values until it commits. Any
+    sequence of writes and refreshes ends with the same kpi_values as a full refresh.
     """
     started = time.perf_counter()
     sync_catalogue(conn)
+    dirty_all, dirty_from = pending(conn, lock=True)
     window_start, window_end = data_window(conn)
     last = _last_window(conn)
-    if since is None or last is None or last.window_start != window_start or window_start is None:
+    if full or dirty_all or last is None or window_start is None or last.window_start != window_start:
         recompute_from = window_start
     else:
-        recompute_from = since
+        starts = [d for d in (since, dirty_from) if d is not None]
         if window_end != last.window_end:
             # Periods around the old and new window ends change their partial flag.
-            recompute_from = min(recompute_from, _quarter_start(min(window_end, last.window_end)))
-        recompute_from = max(recompute_from, window_start)
+            starts.append(_quarter_start(min(window_end, last.window_end)))
+        if not starts:
+            return RefreshResult(0, time.perf_counter() - started, window_start, window_end, None)
+        recompute_from = max(min(starts), window_start)
 
     if recompute_from is None:
         conn.execute(delete(schema.kpi_values))
@@ -106,6 +127,9 @@ def refresh(conn: Connection, *, since: date | None = None) -> RefreshResult:
         for stmt in statements((SQL_DIR / "_rollup.sql").read_text()):
             rows = conn.execute(text(stmt)).rowcount  # the last statement is the INSERT
 
+    conn.execute(
+        update(schema.refresh_pending).where(schema.refresh_pending.c.id == 1).values(dirty_all=False, dirty_from=None)
+    )
     seconds = time.perf_counter() - started
     conn.execute(
         insert(schema.refreshes).values(
@@ -135,12 +159,6 @@ def _kpi_table():
         Column("rollup", Text),
         Column("min_respondents", Integer),
     )
-
-
-def last_refresh(conn: Connection) -> date | None:
-    """The recent periods worth recomputing: from the quarter of the last refresh's window end."""
-    last = _last_window(conn)
-    return _quarter_start(last.window_end) if last and last.window_end else None
 
 
 def _last_window(conn: Connection):

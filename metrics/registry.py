@@ -155,10 +155,10 @@ KPIS: tuple[Kpi, ...] = (
         "per 30 days",
         4,
         "per_30d",
-        "Program communications sent to the unit, its sub-units or the units above it, per 30 days.",
-        "communications sent",
-        "days",
-        rollup="reach",
+        "Program communications that reached the average licensed user per 30 days: sent to the "
+        "user's own unit or a unit above it (a company-wide newsletter reaches everyone).",
+        "communications received",
+        "licensed users",
         max_target=None,
     ),
     Kpi(

@@ -10,7 +10,14 @@ from metrics.registry import SQL_DIR
 from metrics.scope import Scope
 
 SCORED_SQL = (SQL_DIR / "_scored.sql").read_text()
-SCORES_SQL = (SQL_DIR / "_scores.sql").read_text().replace("__SCORED__", SCORED_SQL)
+WEIGHTED_SQL = (SQL_DIR / "_weighted.sql").read_text().replace("__SCORED__", SCORED_SQL)
+SCORES_SQL = (SQL_DIR / "_scores.sql").read_text().replace("__WEIGHTED__", WEIGHTED_SQL)
+# Scored rows of one KPI or all; the filter comes last, since pillar scores need every KPI.
+KPI_ROWS_SQL = (
+    "SELECT * FROM (" + WEIGHTED_SQL + ") AS w\n"
+    "WHERE CAST(:kpi AS text) IS NULL OR w.kpi_id = CAST(:kpi AS text)\n"
+    "ORDER BY position, org_unit_id, grain, period_start"
+)
 
 
 def _params(
@@ -44,13 +51,13 @@ def kpi_rows(
     period_to: date | None = None,
     kpi: str | None = None,
 ) -> list[Row]:
-    """Scored KPI rows (value, target, attainment, status) for units inside `scope`.
+    """Scored KPI rows for units inside `scope`: value, target, attainment, status, score, and
+    the unit's licensed users, pillar score and the row's contribution to the index.
 
     `parent` selects the children of a unit (for breakdowns); rows come ordered by KPI position,
     unit, grain and period.
     """
-    sql = SCORED_SQL + "\nORDER BY position, org_unit_id, grain, period_start"
-    return list(conn.execute(text(sql), _params(scope, unit, parent, grain, period_from, period_to, kpi)))
+    return list(conn.execute(text(KPI_ROWS_SQL), _params(scope, unit, parent, grain, period_from, period_to, kpi)))
 
 
 def score_rows(

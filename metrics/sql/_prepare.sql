@@ -6,31 +6,14 @@ SET LOCAL jit = off;
 -- Room for the hash aggregates of a large organisation, instead of spilling them to disk.
 SET LOCAL work_mem = '256MB';
 
--- Periods of each grain that overlap the data window [:window_start, :window_end].
+-- Periods of each grain that overlap the data window, from the first one still to recompute.
 CREATE TEMP TABLE _periods ON COMMIT DROP AS
-SELECT g.grain,
-       s::date AS period_start,
-       (s + g.step)::date - 1 AS period_end,
-       (s + g.step)::date - s::date AS days,
-       g.k,
-       (s::date < CAST(:window_start AS date) OR (s + g.step)::date - 1 > CAST(:window_end AS date)) AS partial
-FROM (VALUES ('week', interval '1 week', 1),
-             ('month', interval '1 month', 4),
-             ('quarter', interval '3 months', 12)) AS g (grain, step, k)
-CROSS JOIN LATERAL generate_series(date_trunc(g.grain, CAST(:window_start AS timestamp)),
-                                   CAST(:window_end AS timestamp), g.step) AS s
-WHERE (s + g.step)::date - 1 >= CAST(:recompute_from AS date);
+SELECT * FROM period_grid(CAST(:window_start AS date), CAST(:window_end AS date))
+WHERE period_end >= CAST(:recompute_from AS date);
 
 -- Closure of the org tree: every unit with each of its ancestors, itself included (depth 0).
 CREATE TEMP TABLE _tree ON COMMIT DROP AS
-WITH RECURSIVE t (ancestor_id, unit_id, depth) AS (
-    SELECT id, id, 0 FROM org_units
-    UNION ALL
-    SELECT u.parent_id, t.unit_id, t.depth + 1
-    FROM t JOIN org_units u ON u.id = t.ancestor_id
-    WHERE u.parent_id IS NOT NULL
-)
-SELECT * FROM t;
+SELECT * FROM org_closure;
 
 -- For the KPIs that also count their ancestors' rows: unit -> every unit whose rows it counts.
 CREATE TEMP TABLE _reach ON COMMIT DROP AS

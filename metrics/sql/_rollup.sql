@@ -29,7 +29,7 @@ WITH grid AS (
     SELECT k.kpi_id, k.value_kind, k.min_respondents, u.id AS org_unit_id,
            p.grain, p.period_start, p.period_end, p.days, p.partial,
            coalesce(s.numerator, 0) AS numerator,
-           CASE WHEN k.value_kind = 'per_30d' THEN p.days ELSE coalesce(s.denominator, 0) END AS denominator,
+           coalesce(s.denominator, 0) AS denominator,
            coalesce(s.respondents, 0) AS respondents
     FROM _kpi k
     CROSS JOIN org_units u
@@ -42,7 +42,7 @@ SELECT kpi_id, org_unit_id, grain, period_start, period_end, numerator, denomina
             WHEN value_kind = 'percent' THEN 100 * numerator / denominator
             WHEN value_kind = 'mean' THEN CASE WHEN respondents >= min_respondents THEN numerator / denominator END
             WHEN value_kind = 'per_100_users_30d' THEN numerator / denominator * 100 * 30 / days
-            WHEN value_kind = 'per_30d' THEN numerator * 30 / days
+            WHEN value_kind = 'per_30d' THEN numerator / denominator * 30 / days
        END,
        partial
 FROM grid
