@@ -151,8 +151,8 @@ def import_canonical(folder: Path, no_refresh: bool) -> None:
             report = import_folder(conn, folder, imported_by=_who())
             result = None
             if report.changed and not no_refresh:
-                # New people or units can move any period; otherwise only the periods touched.
-                result = refresh(conn, since=None if report.full_refresh else report.earliest_date)
+                # The periods the import touched were recorded as stale by the database itself.
+                result = refresh(conn)
     except ImportFailed as e:
         with engine.begin() as conn:
             record_failure(conn, e, imported_by=_who())
@@ -170,22 +170,18 @@ def _who() -> str:
 
 
 @main.command()
-@click.option("--full", is_flag=True, help="Recompute every period, not only the recent ones.")
+@click.option("--full", is_flag=True, help="Recompute every period, not only those that writes made stale.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Recompute periods ending on or after this date.")
 def refresh(full: bool, since) -> None:
     """Recompute kpi_values; prints rows and seconds."""
-    from metrics.refresh import last_refresh
     from metrics.refresh import refresh as run
 
     with _engine(maintenance=True).begin() as conn:
-        if full:
-            start = None
-        elif since is not None:
-            start = since.date()
-        else:
-            start = last_refresh(conn)
-        result = run(conn, since=start)
+        result = run(conn, since=since.date() if since else None, full=full)
     window = f"{result.window_start} to {result.window_end}" if result.window_end else "no data"
+    if result.recomputed_from is None and result.window_end:
+        click.echo(f"KPIs are up to date (data window {window}); nothing recomputed")
+        return
     scope = (
         "all periods"
         if result.recomputed_from == result.window_start

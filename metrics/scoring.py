@@ -14,7 +14,7 @@ WEIGHTED_SQL = (SQL_DIR / "_weighted.sql").read_text().replace("__SCORED__", SCO
 SCORES_SQL = (SQL_DIR / "_scores.sql").read_text().replace("__WEIGHTED__", WEIGHTED_SQL)
 # Scored rows of one KPI or all; the filter comes last, since pillar scores need every KPI.
 KPI_ROWS_SQL = (
-    "SELECT * FROM (" + WEIGHTED_SQL + ") AS w\n"
+    "SELECT * FROM (" + WEIGHTED_SQL + ") AS w\n"  # noqa: S608 - package .sql files, values are bound
     "WHERE CAST(:kpi AS text) IS NULL OR w.kpi_id = CAST(:kpi AS text)\n"
     "ORDER BY position, org_unit_id, grain, period_start"
 )
