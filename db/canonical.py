@@ -1,15 +1,16 @@
-"""Canonical CSV import: validate a whole set of the project's own CSV files, then upsert each one in bulk."""
+"""Canonical CSV import: validate a whole set of the project's own CSV files, then upsert or append each in bulk."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -39,9 +40,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 
 from db import schema
+from db.cells import cell
 from db.csvread import DELIMITER_NAMES, CsvError, read_csv
-from metrics.registry import BY_ID as KPIS_BY_ID
-from metrics.registry import PILLARS as PILLAR_INFO
 
 SOURCE = "canonical"
 MAX_INT = 2_147_483_647  # PostgreSQL integer
@@ -49,6 +49,11 @@ ERRORS_KEPT = 100_000  # a file of garbage must not exhaust memory; the total is
 SHOWN_ERRORS = 20
 # Tables whose rows shape every period (who is licensed, where, what is required): a change needs a full refresh.
 DIMENSIONS = frozenset({"org_units", "people", "courses"})
+# Plausible dates (DATA_CONTRACT.md): one row typed 2099 or 1899 would otherwise stretch the data window by decades.
+EARLIEST = date(2000, 1, 1)
+AHEAD_DAYS = 366
+# A set of pillar weights sums to 100 up to the noise of adding three floats.
+WEIGHT_SUM_TOLERANCE = 1e-9
 
 Kind = Literal["text", "email", "date", "bool", "count", "item", "score", "number", "percent", "enum", "roles"]
 
@@ -73,6 +78,7 @@ class Col:
     required: bool = True
     choices: tuple[str, ...] = ()
     ref: str | None = None
+    event: Event | None = None
 
     @property
     def empty(self) -> object:
@@ -80,12 +86,45 @@ class Col:
         return {"bool": False, "count": 0}.get(self.kind)
 
 
+@dataclass(frozen=True)
+class Event:
+    """A date that records something that happened, so it cannot lie after the day of the import."""
+
+    # Only on rows whose `when[0]` column holds one of `when[1]` (a held meeting, a sent communication).
+    when: tuple[str, tuple[str, ...]] | None = None
+    hint: str = ""
+
+
+EVENT = Event()
+
+
 def _opt(name: str, kind: Kind = "text", **kw: Any) -> Col:
     return Col(name, kind, False, **kw)
 
 
+@dataclass(frozen=True)
+class KpiRange:
+    """A KPI's unit and the range its targets must lie in, from the `kpis` catalogue table."""
+
+    unit: str
+    min_target: float
+    max_target: float | None
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the row checks need besides the row: the day of the import and the KPI catalogue."""
+
+    today: date
+    kpis: Mapping[str, KpiRange] = field(default_factory=dict)
+
+    @property
+    def latest(self) -> date:
+        return self.today + timedelta(days=AHEAD_DAYS)
+
+
 # Cross-column rules of a row, given only the cells that were read well: a list of (column, message).
-RowCheck = Callable[[dict[str, Any]], list[tuple[str, str]]]
+RowCheck = Callable[[dict[str, Any], _Context], list[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -96,6 +135,8 @@ class FileSpec:
     columns: tuple[Col, ...]
     key: tuple[str, ...]
     check: RowCheck | None = None
+    # A history (targets, weights): a row whose key's latest record differs is appended, nothing is ever updated.
+    history: bool = False
 
     @property
     def file_name(self) -> str:
@@ -113,7 +154,7 @@ class FileSpec:
         return self.names.index(name)
 
 
-def _check_people(r: dict[str, Any]) -> list[tuple[str, str]]:
+def _check_people(r: dict[str, Any], ctx: _Context) -> list[tuple[str, str]]:
     if "license_start" not in r or r.get("license_end") is None:
         return []
     start, end = r["license_start"], r["license_end"]
@@ -124,30 +165,32 @@ def _check_people(r: dict[str, Any]) -> list[tuple[str, str]]:
     return []
 
 
-def _check_data_quality(r: dict[str, Any]) -> list[tuple[str, str]]:
+def _check_data_quality(r: dict[str, Any], ctx: _Context) -> list[tuple[str, str]]:
     checked, complete = r.get("records_checked"), r.get("records_complete")
     if checked is not None and complete is not None and complete > checked:
         return [("records_complete", f"records_complete {complete} is more than records_checked {checked}")]
     return []
 
 
-def _check_feedback(r: dict[str, Any]) -> list[tuple[str, str]]:
+def _check_feedback(r: dict[str, Any], ctx: _Context) -> list[tuple[str, str]]:
     raised, resolved = r.get("raised_on"), r.get("resolved_on")
     if raised is not None and resolved is not None and resolved < raised:
         return [("resolved_on", f"resolved_on {resolved} is before raised_on {raised}")]
     return []
 
 
-def _check_targets(r: dict[str, Any]) -> list[tuple[str, str]]:
-    if r.get("kpi_id") is None:
+def _check_targets(r: dict[str, Any], ctx: _Context) -> list[tuple[str, str]]:
+    kpi_id = r.get("kpi_id")
+    if kpi_id is None:
         return []
-    k = KPIS_BY_ID.get(r["kpi_id"])
+    k = ctx.kpis.get(kpi_id)
     if k is None:
-        return [("kpi_id", f"unknown KPI '{r['kpi_id']}'; known: {', '.join(KPIS_BY_ID)}")]
+        known = ", ".join(ctx.kpis) or "none, the KPI catalogue is empty (run `flywheel db upgrade`)"
+        return [("kpi_id", f"unknown KPI '{kpi_id}'; known: {known}")]
     value = r.get("value")
     if value is not None and (value < k.min_target or (k.max_target is not None and value > k.max_target)):
         allowed = f">= {k.min_target:g}" if k.max_target is None else f"from {k.min_target:g} to {k.max_target:g}"
-        return [("value", f"{value:g} is out of range for {k.id} ({k.unit}): must be {allowed}")]
+        return [("value", f"{value:g} is out of range for {kpi_id} ({k.unit}): must be {allowed}")]
     return []
 
 
@@ -197,7 +240,7 @@ SPECS: tuple[FileSpec, ...] = (
         schema.crm_activity,
         (
             Col("person_id", ref="people"),
-            Col("date", "date"),
+            Col("date", "date", event=EVENT),
             _opt("logins", "count"),
             _opt("records_created", "count"),
             _opt("records_updated", "count"),
@@ -210,7 +253,7 @@ SPECS: tuple[FileSpec, ...] = (
         (
             Col("person_id", ref="people"),
             Col("course_id", ref="courses"),
-            Col("completed_on", "date"),
+            Col("completed_on", "date", event=EVENT),
             _opt("score", "score"),
         ),
         ("person_id", "course_id", "completed_on"),
@@ -221,7 +264,14 @@ SPECS: tuple[FileSpec, ...] = (
             Col("id"),
             Col("org_unit_id", ref="org_units"),
             Col("kind", "enum", choices=schema.MEETING_KINDS),
-            Col("scheduled_on", "date"),
+            Col(
+                "scheduled_on",
+                "date",
+                event=Event(
+                    ("status", tuple(s for s in schema.MEETING_STATUSES if s != "planned")),
+                    "only a planned meeting may lie ahead",
+                ),
+            ),
             Col("status", "enum", choices=schema.MEETING_STATUSES),
             _opt("crm_report_used", "bool"),
             _opt("sponsor_present", "bool"),
@@ -236,7 +286,7 @@ SPECS: tuple[FileSpec, ...] = (
             Col("id"),
             Col("audience_org_unit_id", ref="org_units"),
             Col("channel", "enum", choices=schema.CHANNELS),
-            Col("sent_on", "date"),
+            Col("sent_on", "date", event=Event(("status", ("sent",)), "a communication not yet sent is planned")),
             Col("status", "enum", choices=schema.COMM_STATUSES),
             _opt("recipients", "count"),
             _opt("opens", "count"),
@@ -249,7 +299,7 @@ SPECS: tuple[FileSpec, ...] = (
         (
             Col("id"),
             Col("person_id", ref="people"),
-            Col("date", "date"),
+            Col("date", "date", event=EVENT),
             Col("kind", "enum", choices=schema.RECOGNITION_KINDS),
             _opt("note"),
         ),
@@ -259,7 +309,7 @@ SPECS: tuple[FileSpec, ...] = (
         schema.pulse_responses,
         (
             Col("person_id", ref="people"),
-            Col("date", "date"),
+            Col("date", "date", event=EVENT),
             *(_opt(item, "item") for item in _ADKAR),
             _opt("comment"),
         ),
@@ -269,7 +319,7 @@ SPECS: tuple[FileSpec, ...] = (
         schema.data_quality,
         (
             Col("org_unit_id", ref="org_units"),
-            Col("measured_on", "date"),
+            Col("measured_on", "date", event=EVENT),
             Col("records_checked", "count"),
             Col("records_complete", "count"),
         ),
@@ -282,8 +332,8 @@ SPECS: tuple[FileSpec, ...] = (
             Col("id"),
             Col("person_id", ref="people"),
             Col("kind", "enum", choices=schema.FEEDBACK_KINDS),
-            Col("raised_on", "date"),
-            _opt("resolved_on", "date"),
+            Col("raised_on", "date", event=EVENT),
+            _opt("resolved_on", "date", event=EVENT),
             _opt("summary"),
         ),
         ("id",),
@@ -301,6 +351,7 @@ SPECS: tuple[FileSpec, ...] = (
         ),
         ("kpi_id", "org_unit_id", "effective_from"),
         _check_targets,
+        history=True,
     ),
     FileSpec(
         schema.pillar_weights,
@@ -310,6 +361,7 @@ SPECS: tuple[FileSpec, ...] = (
             Col("weight", "percent"),
         ),
         ("pillar", "effective_from"),
+        history=True,
     ),
 )
 SPEC_BY_FILE: dict[str, FileSpec] = {s.file_name: s for s in SPECS}
@@ -589,9 +641,25 @@ _PARSERS: dict[Kind, Callable[[str], Any]] = {
 }
 
 
-def _parser(col: Col) -> Callable[[str], Any]:
+def _plausible_date(ctx: _Context) -> Callable[[str], date]:
+    earliest, latest = EARLIEST, ctx.latest
+
+    def parse(raw: str) -> date:
+        day = _date(raw)
+        if day < earliest:
+            raise ValueError(f"{day} is before {earliest}, the earliest date accepted")
+        if day > latest:
+            raise ValueError(f"{day} is more than a year ahead (the latest date accepted is {latest})")
+        return day
+
+    return parse
+
+
+def _parser(col: Col, ctx: _Context) -> Callable[[str], Any]:
     if col.kind == "enum":
         return _enum(col)
+    if col.kind == "date":
+        return _plausible_date(ctx)
     if col.ref:
         # A reference repeats the same few thousand ids over up to millions of rows: keep one string of each.
         pool: dict[str, str] = {}
@@ -659,7 +727,12 @@ class _Parsed:
 
 
 def import_folder(
-    conn: Connection, folder: Path, *, imported_by: str | None = None, limits: Limits | None = None
+    conn: Connection,
+    folder: Path,
+    *,
+    imported_by: str | None = None,
+    limits: Limits | None = None,
+    today: date | None = None,
 ) -> ImportReport:
     """Validate every canonical CSV file in `folder`, then upsert them all in the caller's transaction."""
     limits = limits or Limits()
@@ -687,26 +760,37 @@ def import_folder(
             ],
             warnings=warnings,
         )
-    return _import(conn, sources, imported_by, limits, warnings)
+    return _import(conn, sources, imported_by, limits, warnings, today)
 
 
 def import_files(
-    conn: Connection, paths: Sequence[Path], *, imported_by: str | None = None, limits: Limits | None = None
+    conn: Connection,
+    paths: Sequence[Path],
+    *,
+    imported_by: str | None = None,
+    limits: Limits | None = None,
+    today: date | None = None,
 ) -> ImportReport:
     """Like import_folder, for chosen files; each file's name says which table it fills."""
     limits = limits or Limits()
     missing = [RowError(Path(p).name, None, None, None, f"file not found: {p}") for p in paths if not Path(p).is_file()]
     if missing:
         raise ImportFailed(missing)
-    return _import(conn, [_Source.from_path(Path(p)) for p in paths], imported_by, limits, [])
+    return _import(conn, [_Source.from_path(Path(p)) for p in paths], imported_by, limits, [], today)
 
 
 def import_bytes(
-    conn: Connection, files: Mapping[str, bytes], *, imported_by: str | None = None, limits: Limits | None = None
+    conn: Connection,
+    files: Mapping[str, bytes],
+    *,
+    imported_by: str | None = None,
+    limits: Limits | None = None,
+    today: date | None = None,
 ) -> ImportReport:
     """Like import_files, for uploaded contents keyed by file name (the Data page's uploads)."""
     limits = limits or Limits()
-    return _import(conn, [_Source.from_bytes(name, data) for name, data in files.items()], imported_by, limits, [])
+    sources = [_Source.from_bytes(name, data) for name, data in files.items()]
+    return _import(conn, sources, imported_by, limits, [], today)
 
 
 def record_failure(conn: Connection, failure: ImportFailed, *, imported_by: str | None = None) -> list[int]:
@@ -744,7 +828,12 @@ def record_failure(conn: Connection, failure: ImportFailed, *, imported_by: str 
 
 
 def _import(
-    conn: Connection, sources: list[_Source], imported_by: str | None, limits: Limits, warnings: list[str]
+    conn: Connection,
+    sources: list[_Source],
+    imported_by: str | None,
+    limits: Limits,
+    warnings: list[str],
+    today: date | None,
 ) -> ImportReport:
     """Validate all sources together; write them only if there is not a single error."""
     started = datetime.now(UTC)
@@ -761,9 +850,10 @@ def _import(
         else:
             by_spec[spec.file_name] = _Parsed(spec, src, FileResult(src.name, spec.table.name, src.sha256))
     parsed = [by_spec[s.file_name] for s in SPECS if s.file_name in by_spec]
+    ctx = _Context(today or date.today(), _kpi_ranges(conn) if "targets.csv" in by_spec else {})
 
     for p in parsed:
-        _read(p, errors, limits)
+        _read(p, errors, limits, ctx)
     _check_keys(parsed, errors)
     _check_references(conn, parsed, errors)
     if "org_units.csv" in by_spec:
@@ -774,7 +864,7 @@ def _import(
     if "courses.csv" in by_spec:
         _check_unique(conn, by_spec["courses.csv"], "external_id", errors, str, "external_id")
     if "pillar_weights.csv" in by_spec:
-        _check_weights(conn, by_spec["pillar_weights.csv"], errors)
+        _check_weight_sets(by_spec["pillar_weights.csv"], errors)
     warnings += _seen_before(conn, parsed)
     for p in parsed:
         warnings += [f"{p.source.name}: {w}" for w in p.result.warnings]
@@ -799,7 +889,14 @@ def _import(
     )
 
 
-def _read(p: _Parsed, errors: _Errors, limits: Limits) -> None:
+def _kpi_ranges(conn: Connection) -> dict[str, KpiRange]:
+    """The catalogue as the database has it (synced from the registry on upgrade), in catalogue order."""
+    k = schema.kpis
+    rows = conn.execute(select(k.c.id, k.c.unit, k.c.min_target, k.c.max_target).order_by(k.c.position))
+    return {r.id: KpiRange(r.unit, r.min_target, r.max_target) for r in rows}
+
+
+def _read(p: _Parsed, errors: _Errors, limits: Limits, ctx: _Context) -> None:
     """Decode, check the header, and type every cell of one file, reporting every bad cell."""
     name, spec, src = p.name, p.spec, p.source
     if src.size > limits.max_bytes:
@@ -825,10 +922,12 @@ def _read(p: _Parsed, errors: _Errors, limits: Limits) -> None:
             errors.add(name, csvf.header_line, c, None, f"missing column '{c}'")
     p.present = set(where)
 
-    plan = [(col, where.get(col.name), _parser(col)) for col in spec.columns]
+    plan = [(col, where.get(col.name), _parser(col, ctx)) for col in spec.columns]
     # Cross-column checks need every column; with one missing, its header error says enough.
     check = spec.check if len(where) == len(spec.names) else None
     names = spec.names
+    events = _event_plan(spec, where)
+    today = ctx.today
     width = len(csvf.header)
     rows, lines, add = p.rows, p.lines, errors.add
     try:
@@ -863,12 +962,31 @@ def _read(p: _Parsed, errors: _Errors, limits: Limits) -> None:
                 good = dict(zip(names, values, strict=True))
                 for column in bad:
                     del good[column]
-                for column, message in check(good):
+                for column, message in check(good, ctx):
                     add(name, line, column, cells[where[column]], message)
+            for i, column, status, statuses, hint in events:
+                # values[i] is None when the cell was empty or unreadable (its own error is reported).
+                day = values[i]
+                if day is not None and day > today and (status is None or values[status] in statuses):
+                    add(name, line, column, cells[where[column]], f"event dated after today ({today}){hint}")
             rows.append(tuple(values))
             lines.append(line)
     except CsvError as exc:
         add(name, exc.line, None, None, str(exc))
+
+
+def _event_plan(spec: FileSpec, where: Mapping[str, int]) -> list[tuple[int, str, int | None, tuple[str, ...], str]]:
+    """Per event column in the header: its index, name, the index of the column that decides it, and the hint."""
+    plan = []
+    for i, col in enumerate(spec.columns):
+        ev = col.event
+        if ev is None or col.name not in where:
+            continue
+        if ev.when is None:
+            plan.append((i, col.name, None, (), ""))
+        elif ev.when[0] in where:  # without its status column the row's own header error says enough
+            plan.append((i, col.name, spec.index(ev.when[0]), ev.when[1], f": {ev.hint}" if ev.hint else ""))
+    return plan
 
 
 def _size(n: int) -> str:
@@ -1007,41 +1125,41 @@ def _check_unique(
                 errors.add(p.name, line, column, v, f"{label} '{v}' is also used by {others}")
 
 
-def _check_weights(conn: Connection, p: _Parsed, errors: _Errors) -> None:
-    """On every effective_from of the file, the three weights then in force (database and file) sum to 100."""
+def _check_weight_sets(p: _Parsed, errors: _Errors) -> None:
+    """The rows of one effective_from are exactly the three pillars and sum to 100: weights are saved as a set."""
     if not p.readable or "weight" not in p.present:
         return
-    t = schema.pillar_weights
-    final: dict[tuple[str, date], float] = {
-        (pl, eff): w for pl, eff, w in conn.execute(select(t.c.pillar, t.c.effective_from, t.c.weight))
-    }
-    lines_on: dict[date, list[tuple[int, float | None]]] = defaultdict(list)
-    incomplete: set[date] = set()
-    for row, line in zip(p.rows, p.lines, strict=True):
-        pillar, eff, weight = row
-        if eff is None:
+    on: dict[date, list[tuple[int, str | None, float | None]]] = defaultdict(list)
+    for (pillar, eff, weight), line in zip(p.rows, p.lines, strict=True):
+        if eff is not None:
+            on[eff].append((line, pillar, weight))
+    for day, rows in sorted(on.items()):
+        pillars = [pl for _, pl, _ in rows]
+        weights = [w for _, _, w in rows]
+        if None in pillars or None in weights or len(set(pillars)) < len(pillars):
+            continue  # an unreadable cell or a duplicate key has its own error; a set check would only add noise
+        missing = [pl for pl in schema.PILLARS if pl not in pillars]
+        if missing:
+            for line, pillar, _ in rows:
+                errors.add(
+                    p.name,
+                    line,
+                    "pillar",
+                    pillar,
+                    f"the weights from {day} are not a full set: {', '.join(missing)} missing "
+                    f"(weights are saved as {', '.join(schema.PILLARS)} together)",
+                )
             continue
-        lines_on[eff].append((line, weight))
-        if pillar is None or weight is None:
-            incomplete.add(eff)  # its own error is reported; a sum without it would be noise
-        else:
-            final[(pillar, eff)] = weight
-    defaults = {info.id: info.default_weight for info in PILLAR_INFO}
-    for day in sorted(lines_on.keys() - incomplete):
-        in_force = {}
-        for pillar, default in defaults.items():
-            dated = [eff for pl, eff in final if pl == pillar and eff <= day]
-            in_force[pillar] = final[(pillar, max(dated))] if dated else default
-        total = sum(in_force.values())
-        if abs(total - 100) > 1e-6:
-            parts = ", ".join(f"{pl} {w:g}" for pl, w in in_force.items())
-            for line, weight in lines_on[day]:
+        total = math.fsum(weights)
+        if abs(total - 100) > WEIGHT_SUM_TOLERANCE:
+            parts = ", ".join(f"{pl} {cell(w)}" for _, pl, w in sorted(rows, key=lambda r: schema.PILLARS.index(r[1])))
+            for line, _, weight in rows:
                 errors.add(
                     p.name,
                     line,
                     "weight",
-                    f"{weight:g}",
-                    f"the weights in force on {day} sum to {total:g}, not 100 ({parts})",
+                    cell(weight),
+                    f"the weights from {day} sum to {cell(total)}, not 100 ({parts})",
                 )
 
 
@@ -1131,7 +1249,10 @@ def _load(conn: Connection, p: _Parsed, imported_by: str | None, started: dateti
     with _raw(conn).cursor() as cur, cur.copy(copy_sql) as copy:
         for row in p.rows:
             copy.write_row(row)
-    counts = conn.execute(_upsert(spec, stage, imported_by, reroot=_moves_root(conn, p))).one()
+    if spec.history:
+        counts = conn.execute(_append(spec, stage, imported_by)).one()
+    else:
+        counts = conn.execute(_upsert(spec, stage, reroot=_moves_root(conn, p))).one()
     stage.drop(conn)
     r.inserted, r.updated = counts.inserted, counts.updated
     r.unchanged = len(p.rows) - r.inserted - r.updated
@@ -1175,7 +1296,7 @@ def _greatest(cols: list[ColumnElement[Any]]) -> ColumnElement[Any]:
     return cols[0] if len(cols) == 1 else func.greatest(*cols)
 
 
-def _upsert(spec: FileSpec, stage: Table, imported_by: str | None, *, reroot: bool = False) -> Select[Any]:
+def _upsert(spec: FileSpec, stage: Table, *, reroot: bool = False) -> Select[Any]:
     """One INSERT ... SELECT ... ON CONFLICT for the whole file, counting inserted and updated rows and the dates touched.
 
     An unchanged row is left alone (IS DISTINCT FROM), so it is neither returned nor rewritten.
@@ -1183,20 +1304,13 @@ def _upsert(spec: FileSpec, stage: Table, imported_by: str | None, *, reroot: bo
     t = spec.table
     names = list(spec.names)
     nonkey = [n for n in names if n not in spec.key]
-    source: list[ColumnElement[Any]] = [stage.c[n] for n in names]
-    target = list(names)
-    if "recorded_by" in t.c:
-        source.append(literal(imported_by, String()).label("recorded_by"))
-        target.append("recorded_by")
-    rows = select(*source)
+    rows = select(*(stage.c[n] for n in names))
     if reroot:
         # Units with a parent first: the old root gets its parent before the new root arrives, so the single-root
         # unique index (checked row by row) never sees two roots. Only then: otherwise rows keep the file's order.
         rows = rows.order_by(stage.c.parent_id.is_(None))
-    ins = pg_insert(t).from_select(target, rows)
+    ins = pg_insert(t).from_select(names, rows)
     changes = {n: ins.excluded[n] for n in nonkey}
-    if "recorded_by" in t.c:
-        changes |= {"recorded_by": ins.excluded.recorded_by, "recorded_at": func.now()}
     ins = ins.on_conflict_do_update(
         index_elements=[t.c[k] for k in spec.key],
         set_=changes,
@@ -1226,4 +1340,39 @@ def _upsert(spec: FileSpec, stage: Table, imported_by: str | None, *, reroot: bo
         select(func.count()).select_from(up).where(not_(up.c.inserted)).scalar_subquery().label("updated"),
         (_least(lo) if lo else literal(None)).label("lo"),
         (_greatest(hi) if hi else literal(None)).label("hi"),
+    )
+
+
+def _append(spec: FileSpec, stage: Table, imported_by: str | None) -> Select[Any]:
+    """One INSERT ... SELECT for a history file: a row is appended unless its key's latest record says the same."""
+    # Never an UPDATE (the database refuses one): a changed row supersedes the old record by being recorded after it.
+    t = spec.table
+    names = list(spec.names)
+    nonkey = [n for n in names if n not in spec.key]
+    latest = t.alias("latest")
+    # Correlated by hand: nested inside EXISTS inside INSERT ... SELECT, automatic correlation does not reach stage.
+    newest_id = (
+        select(func.max(t.c.id)).where(*(t.c[k] == stage.c[k] for k in spec.key)).correlate(stage).scalar_subquery()
+    )
+    same_as_latest = (
+        select(literal(1))
+        .select_from(latest)
+        .where(
+            latest.c.id == newest_id,
+            tuple_(*(latest.c[n] for n in nonkey)).is_not_distinct_from(tuple_(*(stage.c[n] for n in nonkey))),
+        )
+        .correlate(stage)
+    )
+    rows = select(*(stage.c[n] for n in names), literal(imported_by, String()).label("recorded_by")).where(
+        not_(same_as_latest.exists())
+    )
+    dates = list(spec.dates)
+    ins = insert(t).from_select([*names, "recorded_by"], rows)
+    up = ins.returning(_least([t.c[d] for d in dates]).label("lo"), _greatest([t.c[d] for d in dates]).label("hi"))
+    up = up.cte("up")
+    return select(
+        select(func.count()).select_from(up).scalar_subquery().label("inserted"),
+        literal(0).label("updated"),
+        select(func.min(up.c.lo)).scalar_subquery().label("lo"),
+        select(func.max(up.c.hi)).scalar_subquery().label("hi"),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -69,6 +69,8 @@ process,2026-01-01,40
 technology,2026-01-01,20
 """,
 }
+# The day of the import in the tests that depend on it (the day migration 0002 was written).
+TODAY = date(2026, 12, 2)
 ROWS = {
     "org_units.csv": 3,
     "people.csv": 4,
@@ -99,20 +101,27 @@ def count(conn: Connection, table) -> int:
 
 def errors_of(conn: Connection, folder: Path) -> list[tuple[str, int | None, str | None, str | None]]:
     with pytest.raises(ImportFailed) as info:
-        import_folder(conn, folder)
+        import_folder(conn, folder, today=TODAY)
     return [(e.file, e.line, e.column, e.value) for e in info.value.errors]
 
 
 def fails_with(conn: Connection, tmp_path: Path, files: dict[str, str | bytes]) -> ImportFailed:
     with pytest.raises(ImportFailed) as info:
-        import_folder(conn, write(tmp_path / "in", files))
+        import_folder(conn, write(tmp_path / "in", files), today=TODAY)
     return info.value
 
 
 def test_specs_match_the_schema():
     for spec in SPECS:
         assert set(spec.names) <= set(spec.table.c.keys()), spec.file_name
-        assert set(spec.key) == {c.name for c in spec.table.primary_key.columns}, spec.file_name
+        primary_key = {c.name for c in spec.table.primary_key.columns}
+        if spec.history:
+            # A history keeps many records per key: the key is an index, the primary key the order of recording.
+            assert primary_key == {"id"}, spec.file_name
+            assert any([c.name for c in ix.columns] == list(spec.key) for ix in spec.table.indexes), spec.file_name
+        else:
+            assert set(spec.key) == primary_key, spec.file_name
+    assert [s.file_name for s in SPECS if s.history] == ["targets.csv", "pillar_weights.csv"]
 
 
 def test_full_folder_loads_with_exact_counts(conn: Connection, tmp_path: Path):
@@ -450,39 +459,348 @@ no_such_kpi,north,2026-03-01,1,,
     assert failed.errors[2].message.startswith("unknown KPI 'no_such_kpi'")
 
 
+WEIGHTS_HEADER = "pillar,effective_from,weight\n"
+
+
 def test_pillar_weights_must_sum_to_100(conn: Connection, tmp_path: Path):
     failed = fails_with(
         conn,
         tmp_path,
         {
-            "pillar_weights.csv": """pillar,effective_from,weight
-people,2026-01-01,50
-process,2026-01-01,30
-technology,2026-01-01,30
-"""
+            "pillar_weights.csv": WEIGHTS_HEADER
+            + "people,2026-01-01,50\nprocess,2026-01-01,30\ntechnology,2026-01-01,19\n"
         },
     )
-    assert [(e.line, e.column) for e in failed.errors] == [(2, "weight"), (3, "weight"), (4, "weight")]
-    assert (
-        failed.errors[0].message
-        == "the weights in force on 2026-01-01 sum to 110, not 100 (people 50, process 30, technology 30)"
-    )
+    assert [(e.line, e.column, e.value) for e in failed.errors] == [
+        (2, "weight", "50"),
+        (3, "weight", "30"),
+        (4, "weight", "19"),
+    ]
+    assert {e.message for e in failed.errors} == {
+        "the weights from 2026-01-01 sum to 99, not 100 (people 50, process 30, technology 19)"
+    }
+    assert count(conn, schema.pillar_weights) == 0
 
 
-def test_pillar_weights_count_the_rows_in_force_from_the_database(conn: Connection, tmp_path: Path):
+def test_pillar_weights_partial_set_is_refused_on_every_line_of_its_date(conn: Connection, tmp_path: Path):
     import_folder(conn, write(tmp_path / "base", FOLDER))  # 40 / 40 / 20 from 2026-01-01
-    # Moving 10 points from process to technology needs both rows; one alone leaves 110 in force.
+    # Moving 10 points from process to technology is still saved as a full set, never as two rows.
     failed = fails_with(
-        conn, tmp_path, {"pillar_weights.csv": "pillar,effective_from,weight\ntechnology,2026-04-01,30\n"}
+        conn,
+        tmp_path,
+        {
+            "pillar_weights.csv": WEIGHTS_HEADER
+            + "technology,2026-04-01,30\npeople,2026-07-01,40\nprocess,2026-04-01,30\n"
+            "process,2026-07-01,30\ntechnology,2026-07-01,30\n"
+        },
     )
-    assert (
-        failed.errors[0].message
-        == "the weights in force on 2026-04-01 sum to 110, not 100 (people 40, process 40, technology 30)"
+    message = (
+        "the weights from 2026-04-01 are not a full set: people missing "
+        "(weights are saved as people, process, technology together)"
     )
+    assert [(e.line, e.column, e.value, e.message) for e in failed.errors] == [
+        (2, "pillar", "technology", message),
+        (4, "pillar", "process", message),
+    ]
+    assert count(conn, schema.pillar_weights) == 3
+
+
+def test_pillar_weights_full_set_is_appended_once(conn: Connection, tmp_path: Path):
+    import_folder(conn, write(tmp_path / "base", FOLDER), imported_by="lead@acme.test")
+    # Float noise is no error (these add up to 99.99999999999999); the unchanged 2026-01-01 set adds nothing.
+    assert 64.1 + 35.8 + 0.1 != 100
+    content = (
+        FOLDER["pillar_weights.csv"] + "people,2026-04-01,64.1\nprocess,2026-04-01,35.8\ntechnology,2026-04-01,0.1\n"
+    )
+    report = import_bytes(conn, {"pillar_weights.csv": content.encode()}, imported_by="pmo@acme.test")
+    assert (report.files[0].inserted, report.files[0].updated, report.files[0].unchanged) == (3, 0, 3)
+    again = import_bytes(conn, {"pillar_weights.csv": content.encode()}, imported_by="pmo@acme.test")
+    assert (again.files[0].inserted, again.files[0].updated, again.files[0].unchanged) == (0, 0, 6)
+    assert not again.changed
+    w = schema.pillar_weights
+    rows = conn.execute(select(w.c.pillar, w.c.effective_from, w.c.weight, w.c.recorded_by).order_by(w.c.id)).all()
+    assert [(r.effective_from, r.recorded_by) for r in rows] == [(date(2026, 1, 1), "lead@acme.test")] * 3 + [
+        (date(2026, 4, 1), "pmo@acme.test")
+    ] * 3
+    assert dict(conn.execute(select(func.weights_at(date(2026, 4, 1)).table_valued("pillar", "weight"))).all()) == {
+        "people": 64.1,
+        "process": 35.8,
+        "technology": 0.1,
+    }
+
+
+def test_pillar_weights_changed_set_appends_only_the_changed_rows(conn: Connection, tmp_path: Path):
+    import_folder(conn, write(tmp_path / "base", FOLDER))
+    changed = (
+        FOLDER["pillar_weights.csv"]
+        .replace("process,2026-01-01,40", "process,2026-01-01,30")
+        .replace("technology,2026-01-01,20", "technology,2026-01-01,30")
+    )
+    report = import_bytes(conn, {"pillar_weights.csv": changed.encode()})
+    assert (report.files[0].inserted, report.files[0].unchanged) == (2, 1)
+    assert count(conn, schema.pillar_weights) == 5
+    # The weights in force are the records saved last: the new set, not the superseded one.
+    assert dict(conn.execute(select(func.weights_at(date(2026, 1, 1)).table_valued("pillar", "weight"))).all()) == {
+        "people": 40,
+        "process": 30,
+        "technology": 30,
+    }
+
+
+TARGETS_HEADER = "kpi_id,org_unit_id,effective_from,value,review_on,reason\n"
+
+
+def target_records(conn: Connection, kpi_id: str, unit: str, effective_from: date) -> list[tuple]:
+    """Every record of one target key, in the order they were recorded."""
+    t = schema.targets
+    return [
+        tuple(r)
+        for r in conn.execute(
+            select(t.c.value, t.c.review_on, t.c.reason, t.c.recorded_by)
+            .where(t.c.kpi_id == kpi_id, t.c.org_unit_id == unit, t.c.effective_from == effective_from)
+            .order_by(t.c.id)
+        )
+    ]
+
+
+def latest_target(conn: Connection, kpi_id: str, unit: str, effective_from: date) -> float | None:
+    """The value of the record recorded last for a key: the one that wins (KPIS.md)."""
+    t = schema.targets
+    return conn.execute(
+        select(t.c.value)
+        .where(t.c.kpi_id == kpi_id, t.c.org_unit_id == unit, t.c.effective_from == effective_from)
+        .order_by(t.c.id.desc())
+        .limit(1)
+    ).scalar_one()
+
+
+def test_targets_reimport_is_a_no_op(conn: Connection, tmp_path: Path):
+    import_folder(conn, write(tmp_path / "base", FOLDER))
+    report = import_bytes(conn, {"targets.csv": FOLDER["targets.csv"].encode()}, imported_by="other@acme.test")
+    assert (report.files[0].inserted, report.files[0].updated, report.files[0].unchanged) == (0, 0, 3)
+    assert not report.changed
+    assert report.summary_lines()[0] == "targets.csv: 3 rows read, 0 inserted, 0 updated, 3 unchanged"
+    assert count(conn, schema.targets) == 3
+
+
+def test_a_changed_target_is_appended_and_the_latest_wins(conn: Connection, tmp_path: Path):
+    import_folder(conn, write(tmp_path / "base", FOLDER), imported_by="lead@acme.test")
+    changed = FOLDER["targets.csv"].replace(
+        "adoption_rate,acme,2026-01-01,85,2026-06-30,Board ask", "adoption_rate,acme,2026-01-01,90,2026-06-30,Board ask"
+    )
+    report = import_bytes(conn, {"targets.csv": changed.encode()}, imported_by="pmo@acme.test")
+    assert (report.files[0].inserted, report.files[0].updated, report.files[0].unchanged) == (1, 0, 2)
+    assert count(conn, schema.targets) == 4
+    assert target_records(conn, "adoption_rate", "acme", date(2026, 1, 1)) == [
+        (85, date(2026, 6, 30), "Board ask", "lead@acme.test"),
+        (90, date(2026, 6, 30), "Board ask", "pmo@acme.test"),
+    ]
+    assert latest_target(conn, "adoption_rate", "acme", date(2026, 1, 1)) == 90
+    # Back to 85: compared with the latest record (90), not with any older one, so it is a third record.
+    report = import_bytes(conn, {"targets.csv": FOLDER["targets.csv"].encode()})
+    assert (report.files[0].inserted, report.files[0].unchanged) == (1, 2)
+    assert [r[0] for r in target_records(conn, "adoption_rate", "acme", date(2026, 1, 1))] == [85, 90, 85]
+    assert latest_target(conn, "adoption_rate", "acme", date(2026, 1, 1)) == 85
+
+
+def test_a_new_reason_or_review_date_is_a_new_record(conn: Connection, tmp_path: Path):
+    import_folder(conn, write(tmp_path / "base", FOLDER))
     report = import_bytes(
-        conn, {"pillar_weights.csv": b"pillar,effective_from,weight\ntechnology,2026-04-01,30\nprocess,2026-04-01,30\n"}
+        conn,
+        {
+            "targets.csv": (
+                TARGETS_HEADER + "adoption_rate,acme,2026-01-01,85,2026-09-30,Board ask\n"
+                "pulse_score,north,2026-01-01,3.5,,Agreed with the team\n"
+            ).encode()
+        },
     )
-    assert report.files[0].inserted == 2
+    assert (report.files[0].inserted, report.files[0].unchanged) == (2, 0)
+    assert target_records(conn, "pulse_score", "north", date(2026, 1, 1))[-1][:3] == (3.5, None, "Agreed with the team")
+
+
+def test_a_cleared_target_is_appended(conn: Connection, tmp_path: Path):
+    import_folder(conn, write(tmp_path / "base", FOLDER))
+    content = (TARGETS_HEADER + "pulse_score,north,2026-01-01,,,inherit again\n").encode()
+    report = import_bytes(conn, {"targets.csv": content}, imported_by="pmo@acme.test")
+    assert (report.files[0].inserted, report.files[0].unchanged) == (1, 0)
+    assert target_records(conn, "pulse_score", "north", date(2026, 1, 1)) == [
+        (3.5, None, None, None),
+        (None, None, "inherit again", "pmo@acme.test"),
+    ]
+    assert latest_target(conn, "pulse_score", "north", date(2026, 1, 1)) is None
+    assert import_bytes(conn, {"targets.csv": content}).files[0].unchanged == 1
+    assert count(conn, schema.targets) == 4
+
+
+def test_target_ranges_come_from_the_kpis_table(conn: Connection, tmp_path: Path):
+    import_folder(conn, write(tmp_path / "base", FOLDER))
+    conn.execute(schema.kpis.update().where(schema.kpis.c.id == "adoption_rate").values(max_target=80))
+    failed = fails_with(conn, tmp_path, {"targets.csv": TARGETS_HEADER + "adoption_rate,north,2026-03-01,81,,\n"})
+    assert [e.message for e in failed.errors] == ["81 is out of range for adoption_rate (%): must be from 0 to 80"]
+
+
+CRM_HEADER = "person_id,date,logins,records_created,records_updated,reports_viewed\n"
+MEETINGS_HEADER = "id,org_unit_id,kind,scheduled_on,status,crm_report_used,sponsor_present,person_id,title\n"
+COMMS_HEADER = "id,audience_org_unit_id,channel,sent_on,status,recipients,opens,title\n"
+
+
+def ahead(days: int) -> str:
+    return (TODAY + timedelta(days=days)).isoformat()
+
+
+def test_the_date_helper_counts_from_today():
+    assert (ahead(1), ahead(200), ahead(366), ahead(367)) == ("2026-12-03", "2027-06-20", "2027-12-03", "2027-12-04")
+
+
+def test_a_row_dated_2099_is_one_error_and_nothing_is_written(conn: Connection, tmp_path: Path):
+    folder = dict(FOLDER)
+    folder["crm_activity.csv"] += "p2,2099-03-01,1,0,0,0\n"
+    failed = fails_with(conn, tmp_path, folder)
+    assert [(e.file, e.line, e.column, e.value, e.message) for e in failed.errors] == [
+        (
+            "crm_activity.csv",
+            5,
+            "date",
+            "2099-03-01",
+            "2099-03-01 is more than a year ahead (the latest date accepted is 2027-12-03)",
+        )
+    ]
+    for spec in SPECS:
+        assert count(conn, spec.table) == 0, spec.file_name
+
+
+@pytest.mark.parametrize(
+    ("file", "content", "errors"),
+    [
+        (
+            "crm_activity.csv",
+            CRM_HEADER + "p1,1999-12-31,1,,,\n",
+            [("date", "1999-12-31", "1999-12-31 is before 2000-01-01, the earliest date accepted")],
+        ),
+        ("crm_activity.csv", CRM_HEADER + "p1,2000-01-01,1,,,\n", None),
+        ("crm_activity.csv", CRM_HEADER + f"p1,{TODAY},1,,,\n", None),
+        (
+            "crm_activity.csv",
+            CRM_HEADER + f"p1,{ahead(1)},1,,,\n",
+            [("date", "2026-12-03", "event dated after today (2026-12-02)")],
+        ),
+        ("meetings.csv", MEETINGS_HEADER + f"m9,north,governance,{ahead(200)},planned,,,,\n", None),
+        ("meetings.csv", MEETINGS_HEADER + f"m9,north,governance,{ahead(366)},planned,,,,\n", None),
+        (
+            "meetings.csv",
+            MEETINGS_HEADER + f"m9,north,governance,{ahead(367)},planned,,,,\n",
+            [
+                (
+                    "scheduled_on",
+                    "2027-12-04",
+                    "2027-12-04 is more than a year ahead (the latest date accepted is 2027-12-03)",
+                ),
+            ],
+        ),
+        (
+            "meetings.csv",
+            MEETINGS_HEADER + f"m9,north,governance,{ahead(1)},held,,,,\n",
+            [
+                (
+                    "scheduled_on",
+                    "2026-12-03",
+                    "event dated after today (2026-12-02): only a planned meeting may lie ahead",
+                ),
+            ],
+        ),
+        (
+            "meetings.csv",
+            MEETINGS_HEADER + f"m9,north,governance,{ahead(1)},cancelled,,,,\n",
+            [
+                (
+                    "scheduled_on",
+                    "2026-12-03",
+                    "event dated after today (2026-12-02): only a planned meeting may lie ahead",
+                ),
+            ],
+        ),
+        ("communications.csv", COMMS_HEADER + f"n9,acme,email,{ahead(30)},planned,,,\n", None),
+        ("communications.csv", COMMS_HEADER + f"n9,acme,email,{ahead(30)},cancelled,,,\n", None),
+        (
+            "communications.csv",
+            COMMS_HEADER + f"n9,acme,email,{ahead(1)},sent,,,\n",
+            [
+                (
+                    "sent_on",
+                    "2026-12-03",
+                    "event dated after today (2026-12-02): a communication not yet sent is planned",
+                )
+            ],
+        ),
+        (
+            "feedback.csv",
+            f"id,person_id,kind,raised_on,resolved_on,summary\nf9,p1,issue,{TODAY},{ahead(1)},\n",
+            [("resolved_on", "2026-12-03", "event dated after today (2026-12-02)")],
+        ),
+        (
+            "recognitions.csv",
+            f"id,person_id,date,kind,note\nr9,p1,{ahead(1)},award,\n",
+            [("date", "2026-12-03", "event dated after today (2026-12-02)")],
+        ),
+        (
+            "people.csv",
+            "id,name,email,org_unit_id,role,manager_id,license_start,license_end,is_integration,crm_user_id\n"
+            f"p9,Pat,,north,rep,,{ahead(30)},{ahead(366)},,\n",
+            None,
+        ),
+        ("targets.csv", TARGETS_HEADER + f"adoption_rate,north,{ahead(200)},80,{ahead(366)},next year\n", None),
+        (
+            "targets.csv",
+            TARGETS_HEADER + f"adoption_rate,north,1999-12-31,80,{ahead(367)},\n",
+            [
+                ("effective_from", "1999-12-31", "1999-12-31 is before 2000-01-01, the earliest date accepted"),
+                (
+                    "review_on",
+                    "2027-12-04",
+                    "2027-12-04 is more than a year ahead (the latest date accepted is 2027-12-03)",
+                ),
+            ],
+        ),
+    ],
+)
+def test_dates_must_be_plausible(conn: Connection, tmp_path: Path, file, content, errors):
+    """Each case is one data row (line 2): accepted (errors None), or refused with exactly these errors."""
+    import_folder(conn, write(tmp_path / "base", FOLDER))
+    if errors is None:
+        report = import_bytes(conn, {file: content.encode()}, today=TODAY)
+        assert report.files[0].inserted == 1
+        return
+    failed = fails_with(conn, tmp_path, {file: content})
+    assert [(e.line, e.column, e.value, e.message) for e in failed.errors] == [(2, *error) for error in errors]
+    assert failed.files[0].rejected == 1
+
+
+def test_each_event_date_is_checked(conn: Connection, tmp_path: Path):
+    import_folder(conn, write(tmp_path / "base", FOLDER))
+    tomorrow = ahead(1)
+    failed = fails_with(
+        conn,
+        tmp_path,
+        {
+            "training_completions.csv": f"person_id,course_id,completed_on,score\np1,sell,{tomorrow},\n",
+            "pulse_responses.csv": f"person_id,date,awareness,desire,knowledge,ability,reinforcement,comment\np1,{tomorrow},,,,,,\n",
+            "data_quality.csv": f"org_unit_id,measured_on,records_checked,records_complete\nnorth,{tomorrow},1,1\n",
+            "feedback.csv": f"id,person_id,kind,raised_on,resolved_on,summary\nf9,p1,idea,{tomorrow},,\n",
+        },
+    )
+    assert [(e.file, e.column, e.message) for e in failed.errors] == [
+        ("training_completions.csv", "completed_on", "event dated after today (2026-12-02)"),
+        ("pulse_responses.csv", "date", "event dated after today (2026-12-02)"),
+        ("data_quality.csv", "measured_on", "event dated after today (2026-12-02)"),
+        ("feedback.csv", "raised_on", "event dated after today (2026-12-02)"),
+    ]
+
+
+def test_the_day_of_the_import_defaults_to_today(conn: Connection, tmp_path: Path):
+    import_folder(conn, write(tmp_path / "base", FOLDER))
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    with pytest.raises(ImportFailed, match="event dated after today"):
+        import_bytes(conn, {"crm_activity.csv": f"{CRM_HEADER}p1,{tomorrow},1,,,\n".encode()})
 
 
 def test_org_units_need_exactly_one_root_and_no_cycle(conn: Connection, tmp_path: Path):
