@@ -261,6 +261,8 @@ kpis = Table(
     Column("min_target", Float, nullable=False),
     Column("max_target", Float),
     Column("position", Integer, nullable=False),
+    # Below this many distinct respondents a value is suppressed; row security hides it and its base.
+    Column("min_respondents", Integer, nullable=False, server_default="0"),
     CheckConstraint(_in("pillar", PILLARS), name="pillar"),
 )
 
@@ -374,6 +376,23 @@ users = Table(
     Column("password_hash", String),
     Column("active", Boolean, nullable=False, server_default="true"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("failed_logins", Integer, nullable=False, server_default="0"),  # since the last success
+    Column("last_failed_at", DateTime(timezone=True)),
+    Column("last_login_at", DateTime(timezone=True)),
     CheckConstraint(_in("role", ROLES), name="role"),
     CheckConstraint("email = lower(email)", name="email_lowercase"),
 )
+
+# Who did what and when: sign-ins, failed sign-ins, role changes, target edits, imports, exports.
+# Append-only: the database refuses UPDATE and DELETE (migration 0003).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("actor", String),
+    Column("action", String, nullable=False),
+    Column("subject", String),
+    Column("details", JSONB),
+)
+Index("ix_audit_log_at", audit_log.c.at)

@@ -85,6 +85,7 @@ ORDER BY array_agg(a.name::text ORDER BY c.depth DESC)
 
 def units(conn: Connection, scope: Scope) -> list[Unit]:
     """The units inside `scope`, in tree order (each parent before its children)."""
+    scope.apply(conn)
     rows = conn.execute(text(UNITS_SQL), {"roots": list(scope.roots)})
     return [Unit(r.id, r.name, r.kind, r.parent_id, r.depth) for r in rows]
 

@@ -51,6 +51,7 @@ def sync_catalogue(conn: Connection) -> None:
             min_target=k.min_target,
             max_target=k.max_target,
             position=position,
+            min_respondents=k.min_respondents,
         )
         conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=dict(stmt.excluded)))
 

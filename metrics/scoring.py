@@ -57,6 +57,7 @@ def kpi_rows(
     `parent` selects the children of a unit (for breakdowns); rows come ordered by KPI position,
     unit, grain and period.
     """
+    scope.apply(conn)
     return list(conn.execute(text(KPI_ROWS_SQL), _params(scope, unit, parent, grain, period_from, period_to, kpi)))
 
 
@@ -72,4 +73,5 @@ def score_rows(
 ) -> list[Row]:
     """Pillar scores and Adoption Index per unit and period inside `scope`."""
     sql = SCORES_SQL + "\nORDER BY org_unit_id, grain, period_start"
+    scope.apply(conn)
     return list(conn.execute(text(sql), _params(scope, unit, parent, grain, period_from, period_to, None)))

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from db.access import app_url, enable_login
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.settings import embedded_url, normalise
@@ -51,8 +52,14 @@ def create_database() -> str:
     with eng.begin() as conn:
         upgrade(conn)
         sync_catalogue(conn)
+        enable_login(conn)
     eng.dispose()
     return url
+
+
+def application_url(owner_url: str) -> str:
+    """The same test database as the application role: row-level security applies."""
+    return app_url(owner_url)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
