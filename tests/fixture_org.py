@@ -22,7 +22,8 @@
 # - p5: empty license_start -> never licensed (still counts for pulse, recognitions, issues).
 # - p6: license_end 2026-02-27 < end(Feb) -> licensed in Jan only (and weeks ending <= 02-27).
 # - p7: license_start 2026-02-05 -> licensed from Feb.
-# - p11: license_start 2026-01-10 -> licensed from Jan.
+# - p11: license_start 2026-01-31 = end(Jan) -> licensed in Jan (01-31 <= 01-31) and later; in no
+#   week before the one of 01-26..02-01.
 # - p12: integration account: never counted anywhere.
 # So for months: Jan T1 4 (p1-p4), T2 2 (p6 p8), D1 7, D2 2, C 9; Feb T1 4 (p1-p4), T2 2 (p7 p8),
 # D1 7, D2 2, C 9; Mar and Q1 T1 3 (p1 p2 p4), T2 2 (p7 p8), D1 6, D2 2, C 8; T3 always 0.
@@ -82,7 +83,7 @@ PEOPLE = [
     _person("p8", "T2", "rep", "2025-06-01"),
     _person("p9", "D1", "Manager", "2025-06-01"),
     _person("p10", "D2", "service_agent", "2025-06-01"),
-    _person("p11", "D2", "analyst", "2026-01-10"),
+    _person("p11", "D2", "analyst", "2026-01-31"),  # boundary: license_start = end(Jan)
     _person("p12", "D2", "integration", "2026-01-25", integration=True),
 ]
 
@@ -98,11 +99,11 @@ COMPLETIONS = [
     ("p1", "SALES", "2025-12-01"),  # before the window: still counts for coverage
     ("p2", "OPT", "2026-02-03"),  # not a required course: p2 is never covered
     ("p3", "SALES", "2026-02-20"),
-    ("p4", "SALES", "2026-02-10"),  # within 30 days of 2026-01-20 ...
+    ("p4", "SALES", "2026-02-19"),  # exactly license_start + 30 (01-20 + 30 = 02-19): onboarded ...
     ("p4", "SALES", "2026-03-05"),  # ... and retaken later: the first completion counts
     ("p5", "SALES", "2026-01-20"),  # never licensed
     ("p6", "SALES", "2026-01-25"),
-    ("p7", "SALES", "2026-03-10"),  # after license_start + 30 = 2026-03-07: not onboarded
+    ("p7", "SALES", "2026-03-08"),  # license_start + 31 (02-05 + 30 = 03-07): not onboarded
     ("p8", "SALES", "2026-01-20"),  # covered from January ...
     ("p8", "SALES", "2026-02-15"),  # ... the retake does not move that
     ("p9", "SALES", "2025-11-15"),
@@ -208,6 +209,9 @@ PULSE = [
     ("p1", "2026-02-24", 4, 4, 4, 4, 4),  # 4.0 (p1's second row in Feb)
     ("p10", "2026-02-16", 4, 4, 4, 4, 4),  # 4.0
     ("p12", "2026-02-16", 1, 1, 1, 1, 1),  # integration: ignored
+    # p5 (never licensed, still a person in scope) answers in March: T1's 5th distinct respondent
+    # of Q1 (p1-p4 and p5), so T1 Q1 is shown while T1 Feb (p1-p4, 4 people) is suppressed.
+    ("p5", "2026-03-11", 2, 2, 2, 2, 2),  # 2.0
 ]
 
 # Data quality: (unit, measured_on, records_checked, records_complete).
@@ -233,7 +237,8 @@ FEEDBACK = [
     ("f8", "p5", "issue", "2026-01-10", "2026-01-20"),  # deadline 01-15 (Jan): late
 ]
 
-# Targets: (kpi, unit, value, effective_from). Pillar weights: none (defaults 50/30/20).
+# Targets: (kpi, unit, value, effective_from), inserted one statement per row in this order, so
+# a later row has a higher id (recorded later). Pillar weights: none (defaults 50/30/20).
 TARGETS = [
     ("adoption_rate", "C", 60.0, "2025-01-01"),  # inherited by D1, D2 and (grandparent) T1, T2
     ("training_coverage", "D1", 70.0, "2026-02-15"),  # mid-Feb: applies to Feb (<= 02-28), not Jan
@@ -242,6 +247,10 @@ TARGETS = [
     ("engaged_users", "T1", None, "2026-03-01"),  # cleared: T1 inherits D1's 50 from March
     ("data_quality", "D1", 80.0, "2026-01-01"),
     ("issue_resolution", "T2", 0.0, "2026-01-01"),
+    # Two rows with the same effective_from: the one recorded last (100) wins over 50. T1's
+    # coaching in Feb and Q1 is 50.0, so it sits exactly at half its target: score 0, not 100.
+    ("coaching_with_crm", "T1", 50.0, "2026-01-01"),
+    ("coaching_with_crm", "T1", 100.0, "2026-01-01"),
 ]
 
 
@@ -301,10 +310,8 @@ def load(conn: Connection) -> None:
             for i, p, k, r, res in FEEDBACK
         ],
     )
-    conn.execute(
-        insert(schema.targets),
-        [dict(kpi_id=k, org_unit_id=u, value=v, effective_from=d(on)) for k, u, v, on in TARGETS],
-    )
+    for k, u, v, on in TARGETS:  # one statement each: the id (identity) follows the list order
+        conn.execute(insert(schema.targets).values(kpi_id=k, org_unit_id=u, value=v, effective_from=d(on)))
 
 
 # Periods checked exhaustively: (grain, period_start).
@@ -392,7 +399,7 @@ _put(
 )  # 2 + 0 -> 25.0
 
 # --- training_coverage: licensed users with every required course completed by end(P).
-# Covered from: p1 always, p2 never, p3 02-20, p4 02-10, p6 01-25, p7 03-10, p8 01-20 (first of
+# Covered from: p1 always, p2 never, p3 02-20, p4 02-19, p6 01-25, p7 03-08, p8 01-20 (first of
 # two completions), p9 always, p10 02-20 (SERVICE matches 'Service_Agent'), p11 always (analyst:
 # no required course).
 _put(
@@ -410,7 +417,7 @@ _put(
     "T2",
     {
         JAN: (2, 2, pct(2, 2)),  # p6 (manager), p8 -> 100.0
-        FEB: (1, 2, pct(1, 2)),  # p8; p7 only on 03-10 -> 50.0
+        FEB: (1, 2, pct(1, 2)),  # p8; p7 only on 03-08 -> 50.0
         MAR: (2, 2, pct(2, 2)),  # p7 p8
         Q1: (2, 2, pct(2, 2)),
     },
@@ -429,7 +436,7 @@ _put(
     "training_coverage",
     "D2",
     {
-        JAN: (1, 2, pct(1, 2)),  # p11; p10 not before 02-20 -> 50.0
+        JAN: (1, 2, pct(1, 2)),  # p11 (licensed 01-31 = end(Jan)); p10 not before 02-20 -> 50.0
         FEB: (2, 2, pct(2, 2)),
         MAR: (2, 2, pct(2, 2)),
         Q1: (2, 2, pct(2, 2)),
@@ -448,9 +455,10 @@ _put(
 )
 
 # --- new_hire_onboarding: cohort = license_start + 30 days in P. p4: 01-20 + 30 = 02-19 (Feb),
-# SALES on 02-10 <= 02-19 -> onboarded (the 03-05 retake does not matter). p7: 02-05 + 30 =
-# 03-07 (Mar), SALES on 03-10 -> not onboarded. p11: 01-10 + 30 = 02-09 (Feb), analyst -> onboarded.
-# p12 (02-24) is integration; everyone else's +30 is 2025-07-01, outside every period.
+# SALES on 02-19 = exactly license_start + 30 -> onboarded (the 03-05 retake does not matter).
+# p7: 02-05 + 30 = 03-07 (Mar), SALES on 03-08 = license_start + 31 -> not onboarded. p11:
+# 01-31 + 30 = 03-02 (Mar), analyst -> onboarded. p12's 01-25 + 30 = 02-24 (Feb) never counts
+# (integration); everyone else's +30 is 2025-07-01, outside every period.
 _put("new_hire_onboarding", "T1", {JAN: (0, 0, None), FEB: (1, 1, pct(1, 1)), MAR: (0, 0, None), Q1: (1, 1, pct(1, 1))})
 _put("new_hire_onboarding", "T2", {JAN: (0, 0, None), FEB: (0, 0, None), MAR: (0, 1, pct(0, 1)), Q1: (0, 1, pct(0, 1))})
 _put(
@@ -463,8 +471,8 @@ _put(
     "D2",
     {
         JAN: (0, 0, None),
-        FEB: (1, 1, pct(1, 1)),  # p11 only, not p12
-        MAR: (0, 0, None),
+        FEB: (0, 0, None),  # p12's 02-24 only: integration -> empty cohort
+        MAR: (1, 1, pct(1, 1)),  # p11 (03-02)
         Q1: (1, 1, pct(1, 1)),
     },
 )
@@ -472,21 +480,27 @@ _put("new_hire_onboarding", "T3", {p: (0, 0, None) for p in (JAN, FEB, MAR, Q1)}
 _put(
     "new_hire_onboarding",
     "C",
-    {JAN: (0, 0, None), FEB: (2, 2, pct(2, 2)), MAR: (0, 1, pct(0, 1)), Q1: (2, 3, pct(2, 3))},
+    {
+        JAN: (0, 0, None),
+        FEB: (1, 1, pct(1, 1)),  # p4
+        MAR: (1, 2, pct(1, 2)),  # p11 yes, p7 no -> 50.0
+        Q1: (2, 3, pct(2, 3)),
+    },
 )  # p4, p11 of p4 p7 p11
 
 # --- pulse_score: num = sum of row means, den = rows; NULL under 5 distinct people. Row means
 # are listed in PULSE. Rows with no item (p5 02-12) and integration rows (p12) are ignored.
+# Boundary: T1 Q1 has exactly 5 distinct respondents (shown), T1 Feb 4 (suppressed).
 _put(
     "pulse_score",
     "T1",
     {
         JAN: (11.5, 3, None),  # 4.0 + 2.5 + 5.0; 3 people -> suppressed
         FEB: (18.0, 5, None),  # 4.0+3.0+4.0+3.0+4.0; 5 rows but 4 people -> suppressed
-        MAR: (0, 0, None),
-        Q1: (29.5, 8, None),
+        MAR: (2.0, 1, None),  # p5's 03-11 row; 1 person -> suppressed
+        Q1: (31.5, 9, 31.5 / 9),
     },
-)  # 11.5 + 18.0; still 4 people (p1-p4)
+)  # 11.5 + 18.0 + 2.0; p1 p2 p3 p4 p5 = exactly 5 people -> shown: 3.5
 _put(
     "pulse_score",
     "T2",
@@ -503,10 +517,10 @@ _put(
     {
         JAN: (11.5, 3, None),
         FEB: (28.8, 8, 28.8 / 8),  # 18.0 + 8.8 + 2.0 (p9); 7 people -> 3.6
-        MAR: (0, 0, None),
-        Q1: (40.3, 11, 40.3 / 11),
+        MAR: (2.0, 1, None),  # p5
+        Q1: (42.3, 12, 42.3 / 12),
     },
-)  # 11.5 + 28.8; 7 people -> 3.6636...
+)  # 11.5 + 28.8 + 2.0; p1-p6, p8, p9 = 8 people -> 3.525
 _put(
     "pulse_score",
     "D2",
@@ -524,10 +538,10 @@ _put(
     {
         JAN: (14.5, 4, None),  # 11.5 + 3.0; p1 p2 p3 p10 = 4 people (p12 not a 5th)
         FEB: (32.8, 9, 32.8 / 9),  # 28.8 + 4.0; 8 people -> 3.6444...
-        MAR: (0, 0, None),
-        Q1: (47.3, 13, 47.3 / 13),
+        MAR: (2.0, 1, None),  # p5
+        Q1: (49.3, 14, 49.3 / 14),
     },
-)  # 40.3 + 7.0; 8 people -> 3.6385...
+)  # 42.3 + 7.0; 9 people (D1's 8 + p10) -> 3.5214...
 
 # --- recognition_rate: num = recognitions of people in scope (licensed or not, not integration);
 # den = |L|; value = num / den * 100 * 30 / days(P). r6 p9 Jan; r1 p1, r2 p4, r3 p5, r5 p10 Feb.
@@ -651,62 +665,62 @@ _put(
     },
 )  # 9/12 + m15 m16 m22
 
-# --- communication_cadence: sent comms to scope(U) ∪ ancestors(U); value = num * 30 / days(P);
-# den = days(P). Sent: c6 T2 01-20; c1 C 02-02, c2 D1 02-09, c3 T1 02-16; c7 C 03-05.
+# --- communication_cadence: per licensed user, the sent communications in P whose audience is
+# the user's unit or an ancestor of it; num = sum over L(U,P), den = |L(U,P)|,
+# value = num / den * 30 / days(P). Sent: c6 T2 01-20; c1 C 02-02, c2 D1 02-09, c3 T1 02-16;
+# c7 C 03-05 (c4 cancelled, c5/c8 planned, c9 cancelled). Reaching one user, Jan/Feb/Mar/Q1:
+# a T1 user 0/3 (c1 c2 c3)/1 (c7)/4; a T2 user 1 (c6)/2 (c1 c2)/1/4; p9 (D1) 0/2 (c1 c2)/1/3;
+# a D2 user 0/1 (c1)/1/2. Licensed counts are in the header.
 _put(
     "communication_cadence",
     "T1",
     {
-        JAN: (0, 31, 0.0),
-        FEB: (3, 28, 3 * 30 / 28),  # c1 c2 c3 (c4 cancelled)
-        MAR: (1, 31, 1 * 30 / 31),  # c7
-        Q1: (4, 90, 4 * 30 / 90),
+        JAN: (0, 4, 0.0),  # 4 users x 0
+        FEB: (12, 4, 12 / 4 * 30 / 28),  # 4 x 3 -> 3.214...
+        MAR: (3, 3, 3 / 3 * 30 / 31),  # 3 x 1 -> 0.9677...
+        Q1: (12, 3, 12 / 3 * 30 / 90),  # 3 x 4 -> 1.333...
     },
 )
 _put(
     "communication_cadence",
     "T2",
     {
-        JAN: (1, 31, 1 * 30 / 31),  # c6
-        FEB: (2, 28, 2 * 30 / 28),  # c1 c2
-        MAR: (1, 31, 1 * 30 / 31),
-        Q1: (4, 90, 4 * 30 / 90),
+        JAN: (2, 2, 2 / 2 * 30 / 31),  # p6 p8 x 1 (c6)
+        FEB: (4, 2, 4 / 2 * 30 / 28),  # p7 p8 x 2
+        MAR: (2, 2, 2 / 2 * 30 / 31),
+        Q1: (8, 2, 8 / 2 * 30 / 90),  # p7 p8 x 4 (c6 reached T2 before p7's license: still in P)
     },
-)  # c6 c1 c2 c7
+)
 _put(
     "communication_cadence",
     "D1",
     {
-        JAN: (1, 31, 1 * 30 / 31),
-        FEB: (3, 28, 3 * 30 / 28),  # not T1 3 + T2 2: no double count
-        MAR: (1, 31, 1 * 30 / 31),
-        Q1: (5, 90, 5 * 30 / 90),
+        JAN: (2, 7, 2 / 7 * 30 / 31),  # T1 0 + T2 2 + p9 0
+        FEB: (18, 7, 18 / 7 * 30 / 28),  # 12 + 4 + p9 2 (c3 reaches T1 users only) -> 2.755...
+        MAR: (6, 6, 6 / 6 * 30 / 31),  # 3 + 2 + 1
+        Q1: (23, 6, 23 / 6 * 30 / 90),  # 12 + 8 + 3 -> 1.2777...
     },
 )
 _put(
     "communication_cadence",
     "D2",
     {
-        JAN: (0, 31, 0.0),
-        FEB: (1, 28, 1 * 30 / 28),  # c1 (c5 planned)
-        MAR: (1, 31, 1 * 30 / 31),
-        Q1: (2, 90, 2 * 30 / 90),
+        JAN: (0, 2, 0.0),  # p10 p11 x 0
+        FEB: (2, 2, 2 / 2 * 30 / 28),  # x 1 (c1; c5 planned)
+        MAR: (2, 2, 2 / 2 * 30 / 31),  # x 1 (c7)
+        Q1: (4, 2, 4 / 2 * 30 / 90),  # x 2
     },
 )
-_put(
-    "communication_cadence",
-    "T3",
-    {
-        JAN: (0, 31, 0.0),  # nobody, yet a value: 0.0, not None
-        FEB: (1, 28, 1 * 30 / 28),  # c1 via the company
-        MAR: (1, 31, 1 * 30 / 31),
-        Q1: (2, 90, 2 * 30 / 90),
-    },
-)
+_put("communication_cadence", "T3", {p: (0, 0, None) for p in (JAN, FEB, MAR, Q1)})  # nobody: no data
 _put(
     "communication_cadence",
     "C",
-    {JAN: (1, 31, 1 * 30 / 31), FEB: (3, 28, 3 * 30 / 28), MAR: (1, 31, 1 * 30 / 31), Q1: (5, 90, 5 * 30 / 90)},
+    {
+        JAN: (2, 9, 2 / 9 * 30 / 31),  # D1 2 + D2 0
+        FEB: (20, 9, 20 / 9 * 30 / 28),  # 18 + 2 -> 2.381..., the average user's, not 3 sends
+        MAR: (8, 8, 8 / 8 * 30 / 31),  # 6 + 2
+        Q1: (27, 8, 27 / 8 * 30 / 90),  # 23 + 4 -> 1.125
+    },
 )
 
 # --- coaching_with_crm: held coaching meetings, num = crm_report_used. Feb: m7 (T1, crm),

@@ -42,7 +42,7 @@ KPI_IDS = [
     "data_quality",
     "issue_resolution",
 ]
-ADDITIVE = [k for k in KPI_IDS if k not in ("communication_cadence", "sponsor_engagement")]
+ADDITIVE = [k for k in KPI_IDS if k != "sponsor_engagement"]  # v2: communication_cadence adds up too
 # ISO weeks overlapping the window 2026-01-09 .. 2026-03-23: Mondays 01-05 .. 03-23.
 WEEKS = [d("2026-01-05") + timedelta(weeks=i) for i in range(12)]
 
@@ -50,10 +50,10 @@ Key = tuple[str, str, str, date]
 
 
 def close(got: float | None, want: float | None) -> bool:
-    """Equal within rel 1e-9, None only equal to None."""
+    """Equal within KPIS.md's tolerance (relative 1e-6; absolute 1e-9 near 0), None only equal to None."""
     if want is None or got is None:
         return got is None and want is None
-    return got == pytest.approx(want, rel=1e-9, abs=1e-12)
+    return got == pytest.approx(want, rel=1e-6, abs=1e-9)
 
 
 def values(conn: Connection) -> dict[Key, Row]:
@@ -157,9 +157,13 @@ def test_window_without_activity_runs_from_first_to_last_event(conn: Connection)
         ("quarter", d("2026-01-01"), True),
     }
     assert len(got) == 13 * 4
-    assert_row(got[("communication_cadence", "X", "month", d("2026-02-01"))], 1, 28, 30 / 28)  # cx
+    # cx reaches nobody: X has no licensed user -> 0 of 0 -> no data.
+    assert_row(got[("communication_cadence", "X", "month", d("2026-02-01"))], 0, 0, None)
     assert_row(got[("sponsor_engagement", "X", "month", d("2026-02-01"))], 0, 1, 0.0)  # mx, no sponsor
     assert_row(got[("adoption_rate", "X", "month", d("2026-02-01"))], 0, 0, None)
+    # No licensed user: no pillar score and no index, although sponsor_engagement has a value.
+    feb = scores(conn, "X", "month", d("2026-02-01"))
+    assert (feb.licensed, feb.people, feb.process, feb.technology, feb.index) == (0, None, None, None, None)
 
 
 def test_partial_periods_are_flagged_in_scored_rows(org: Connection) -> None:
@@ -197,8 +201,8 @@ def test_weekly_values_use_iso_weeks_and_seven_days(org: Connection) -> None:
     # Week 01-05..01-11 (partial): T1 licensed p1 p2 p3 (p4 from 01-20); p1's only row (01-09)
     # is all-zero -> 0 of 3 -> 0.0.
     assert_row(got[("adoption_rate", "T1", "week", w["2026-01-05"])], 0, 3, 0.0)
-    # No communication that week: 0 sent, den = 7 (not prorated to the 3 days in the window).
-    assert_row(got[("communication_cadence", "T1", "week", w["2026-01-05"])], 0, 7, 0.0)
+    # No communication that week: 0 reached each of the 3 licensed users -> 0 of 3 -> 0.0.
+    assert_row(got[("communication_cadence", "T1", "week", w["2026-01-05"])], 0, 3, 0.0)
     # Week 02-02..02-08: T1 licensed p1-p4; active p1 (02-03), p2 (02-03..05), p4 (02-02) -> 75.0;
     # records: p1 2, p4 5 (p2 none, p3 starts 02-09) -> 50.0.
     assert_row(got[("adoption_rate", "T1", "week", w["2026-02-02"])], 3, 4, 75.0)
@@ -212,33 +216,36 @@ def test_weekly_values_use_iso_weeks_and_seven_days(org: Connection) -> None:
     # Week 02-16..02-22, T1: recognitions r2 (p4 02-18), r3 (p5 02-20) over 4 licensed users:
     # 2/4*100*30/7 = 214.28...
     assert_row(got[("recognition_rate", "T1", "week", w["2026-02-16"])], 2, 4, 2 / 4 * 100 * 30 / 7)
-    # Communications that week: c3 to T1 sent (c4 cancelled) -> 1*30/7, den 7.
-    assert_row(got[("communication_cadence", "T1", "week", w["2026-02-16"])], 1, 7, 30 / 7)
-    # New hires: p4's 02-19 falls in week 02-16 (onboarded); p11's 02-09 in week 02-09; the
-    # integration account's 02-24 would fall in week 02-23 but never counts.
+    # Communications that week: c3 to T1 sent (c4 cancelled) reaches p1-p4 (p3's license ends
+    # 02-28 >= 02-22) -> 4 of 4 users, 4 / 4 * 30 / 7 = 4.2857 (days(P) = 7).
+    assert_row(got[("communication_cadence", "T1", "week", w["2026-02-16"])], 4, 4, 30 / 7)
+    # New hires: p4's 02-19 falls in week 02-16 (SALES on 02-19, onboarded); p11's 03-02 in week
+    # 03-02 (analyst, onboarded); the integration account's 02-24 would fall in week 02-23 but
+    # never counts.
     assert_row(got[("new_hire_onboarding", "T1", "week", w["2026-02-16"])], 1, 1, 100.0)
-    assert_row(got[("new_hire_onboarding", "D2", "week", w["2026-02-09"])], 1, 1, 100.0)
+    assert_row(got[("new_hire_onboarding", "D2", "week", w["2026-03-02"])], 1, 1, 100.0)
     assert_row(got[("new_hire_onboarding", "D2", "week", w["2026-02-23"])], 0, 0, None)
-    # p7's 03-07 falls in week 03-02; SALES only on 03-10 -> 0 of 1.
+    # p7's 03-07 falls in week 03-02; SALES only on 03-08 -> 0 of 1.
     assert_row(got[("new_hire_onboarding", "T2", "week", w["2026-03-02"])], 0, 1, 0.0)
+    # p11 (license_start 01-31) is licensed in week 01-26..02-01 (01-31 <= 02-01) but not in week
+    # 01-19..01-25: D2 adoption 0 of 2 (p10 p11), then 0 of 1 (p10).
+    assert_row(got[("adoption_rate", "D2", "week", w["2026-01-26"])], 0, 2, 0.0)
+    assert_row(got[("adoption_rate", "D2", "week", w["2026-01-19"])], 0, 1, 0.0)
     # Last week 03-23..03-29 (partial): T1 licensed p1 p2 p4, none active -> 0.0.
     assert_row(got[("adoption_rate", "T1", "week", w["2026-03-23"])], 0, 3, 0.0)
 
 
-def test_unit_without_people_has_no_data_except_communication_cadence(org: Connection) -> None:
-    """T3 in January: every KPI is no data (0/0) except communication_cadence, which is 0.0 over 31 days."""
+def test_unit_without_people_has_no_data_except_sponsor_engagement(org: Connection) -> None:
+    """T3 in January: every KPI is no data (0/0), communication_cadence included (nobody to reach)."""
     got = values(org)
     for kpi in KPI_IDS:
-        row = got[(kpi, "T3", "month", JAN[1])]
-        if kpi == "communication_cadence":
-            assert_row(row, 0, 31, 0.0)
-        else:
-            assert_row(row, 0, 0, None)
-    # In Feb T3 still has no people, but reach KPIs see the company's rows: c1 -> 30/28, and
-    # the company's held governance m15 with the sponsor -> 1/1.
-    assert_row(got[("communication_cadence", "T3", "month", FEB[1])], 1, 28, 30 / 28)
+        assert_row(got[(kpi, "T3", "month", JAN[1])], 0, 0, None)
+    # In Feb T3 still has no people: c1 (company-wide) reaches no licensed user of T3 -> 0/0; the
+    # company's held governance m15 with the sponsor still counts for T3 -> 1/1.
+    assert_row(got[("communication_cadence", "T3", "month", FEB[1])], 0, 0, None)
     assert_row(got[("sponsor_engagement", "T3", "month", FEB[1])], 1, 1, 100.0)
     assert one(org, "adoption_rate", "T3", "month", FEB[1]).status == "no_data"
+    assert one(org, "communication_cadence", "T3", "month", FEB[1]).status == "no_data"
 
 
 def test_integration_account_never_counts(org: Connection) -> None:
@@ -251,8 +258,8 @@ def test_integration_account_never_counts(org: Connection) -> None:
     assert_row(got[("recognition_rate", "D2", "month", FEB[1])], 1, 2, 1 / 2 * 100 * 30 / 28)
     # f5 (p12) left out: f7 only.
     assert_row(got[("issue_resolution", "D2", "month", FEB[1])], 1, 1, 100.0)
-    # p12's license_start + 30 = 02-24 is in Feb, but the cohort is p11 alone.
-    assert_row(got[("new_hire_onboarding", "D2", "month", FEB[1])], 1, 1, 100.0)
+    # p12's license_start + 30 = 02-24 is in Feb, but the cohort stays empty (p11's is 03-02).
+    assert_row(got[("new_hire_onboarding", "D2", "month", FEB[1])], 0, 0, None)
     # Company pulse in Jan: p1 p2 p3 p10 = 4 people (p12's row would be a 5th) -> suppressed;
     # num 4.0 + 2.5 + 5.0 + 3.0 = 14.5 over 4 rows (p12's 5.0 left out).
     assert_row(got[("pulse_score", "C", "month", JAN[1])], 14.5, 4, None)
@@ -266,6 +273,17 @@ def test_pulse_suppression_stores_numerator_and_denominator(org: Connection) -> 
     assert row.attainment is None
     # D1 Feb: 7 people -> shown: (18.0 + 8.8 + 2.0) / 8 = 3.6 (partial items averaged per row).
     assert_row(one(org, "pulse_score", "D1", "month", FEB[1]), 28.8, 8, 3.6)
+
+
+def test_pulse_with_exactly_five_respondents_is_shown(org: Connection) -> None:
+    """T1 Q1: rows from exactly 5 people (p1-p4 and the unlicensed p5) -> shown; T1 Feb's 4 -> suppressed."""
+    # 11.5 (Jan) + 18.0 (Feb) + 2.0 (p5 03-11) = 31.5 over 9 rows -> 3.5; 3.5 / 4.0 = 0.875 -> red,
+    # score 100 * (0.875 - 0.5) / 0.5 = 75.
+    row = one(org, "pulse_score", "T1", "quarter", Q1[1])
+    assert_row(row, 31.5, 9, 3.5)
+    assert (row.status, row.score) == ("red", pytest.approx(75.0))
+    feb = one(org, "pulse_score", "T1", "month", FEB[1])  # p1 p2 p3 p4 only
+    assert (feb.value, feb.status, feb.score) == (None, "no_data", None)
 
 
 # ---------------------------------------------------------------- what adds up
@@ -301,8 +319,8 @@ def test_additive_kpis_add_up_over_children_and_own_rows(org: Connection) -> Non
 
 
 # D1's own rows in Feb: person p9 (licensed, 4 activity days, 4 records, covered, one pulse row
-# of mean 2.0, no recognition, no issue), governance m13 (held, CRM, sponsor) and m14 (held),
-# data-quality row 02-15 (10 of 20).
+# of mean 2.0, no recognition, no issue, reached by c1 (C) and c2 (D1)), governance m13 (held,
+# CRM, sponsor) and m14 (held), data-quality row 02-15 (10 of 20).
 D1_OWN_FEB = {
     "adoption_rate": (1, 1),
     "training_coverage": (1, 1),
@@ -311,6 +329,7 @@ D1_OWN_FEB = {
     "recognition_rate": (0, 1),
     "report_usage_in_meetings": (1, 2),
     "meeting_cadence": (2, 2),
+    "communication_cadence": (2, 1),  # c1 + c2 for the one user p9
     "coaching_with_crm": (0, 0),
     "engaged_users": (1, 1),
     "data_quality": (10, 20),
@@ -328,12 +347,22 @@ def test_division_adds_up_over_teams_and_own_rows(org: Connection) -> None:
         assert close(d1.denominator, t1.denominator + t2.denominator + own_den), kpi
 
 
-def test_reach_kpis_count_ancestors_and_do_not_add_up(org: Connection) -> None:
-    """communication_cadence and sponsor_engagement count ancestors' rows once, not summed over children."""
+def test_communication_cadence_is_per_licensed_user(org: Connection) -> None:
+    """A company-wide send counts once per user, a division's only for its users: C's value is the average user's."""
     got = values(org)
     c, d1, d2 = (got[("communication_cadence", u, "month", FEB[1])] for u in ("C", "D1", "D2"))
-    assert (c.numerator, d1.numerator, d2.numerator) == (3, 3, 1)  # c1 c2 c3; c1 c2 c3; c1
-    assert c.numerator != d1.numerator + d2.numerator
+    # Feb: T1 users (4) get c1 c2 c3, T2 users (2) and p9 get c1 c2, D2 users (2) get c1:
+    # D1 = 4*3 + 2*2 + 2 = 18 over 7; D2 = 2*1 = 2 over 2; C = 18 + 2 = 20 over 9.
+    assert_row(d1, 18, 7, 18 / 7 * 30 / 28)  # 2.755
+    assert_row(d2, 2, 2, 30 / 28)  # 1.071
+    assert_row(c, 20, 9, 20 / 9 * 30 / 28)  # 2.381: not the 3 distinct sends (3.214), nor 3+1
+    # Adds up now: C's num and den are D1's + D2's (C has no people of its own).
+    assert (c.numerator, c.denominator) == (d1.numerator + d2.numerator, d1.denominator + d2.denominator)
+
+
+def test_sponsor_engagement_counts_ancestors_and_does_not_add_up(org: Connection) -> None:
+    """sponsor_engagement counts ancestors' governance meetings once, not summed over children."""
+    got = values(org)
     s = {u: got[("sponsor_engagement", u, "month", FEB[1])] for u in ("D1", "T1", "T2")}
     # Each sees m13 m14 (D1) + m15 (C): 3, while T1 + T2 + own would be 3 + 3 + 2.
     assert [s[u].denominator for u in ("D1", "T1", "T2")] == [3, 3, 3]
@@ -397,7 +426,33 @@ def test_back_dated_target_rescores_past_periods_at_read_time(org: Connection) -
     assert one(org, "adoption_rate", "T1", "month", JAN[1]).target == 50.0
 
 
-# ---------------------------------------------------------------- status and attainment
+def test_same_day_target_rows_the_one_recorded_last_wins(org: Connection) -> None:
+    """T1's coaching target has two rows on 2026-01-01, 50 then 100 (a correction): 100 is in force."""
+    r = one(org, "coaching_with_crm", "T1", "month", FEB[1])
+    # 50.0 (1 of 2) vs 100, not vs 50 (which would be green, score 100): exactly half -> red, score 0.
+    assert (r.value, r.target, r.status) == (50.0, 100.0, "red")
+    assert r.score == pytest.approx(0.0, abs=1e-9)
+    # A third row on the same day, recorded now, wins: 50 / 60 = 0.8333 -> score
+    # 100 * (0.8333 - 0.5) / 0.5 = 66.67.
+    _add_target(org, "coaching_with_crm", "T1", 60.0, "2026-01-01")
+    r = one(org, "coaching_with_crm", "T1", "month", FEB[1])
+    assert (r.target, r.score) == (60.0, pytest.approx(200 / 3))
+    # A clearing on the same day, recorded last: T1 inherits; D1 and C have no coaching row ->
+    # default 75: 50 / 75 = 2/3 -> score 100 * (2/3 - 0.5) / 0.5 = 33.33.
+    _add_target(org, "coaching_with_crm", "T1", None, "2026-01-01")
+    r = one(org, "coaching_with_crm", "T1", "month", FEB[1])
+    assert (r.target, r.score) == (75.0, pytest.approx(100 / 3))
+    # Recorded last but effective earlier (12-31 < 01-01): the later effective_from still wins.
+    _add_target(org, "coaching_with_crm", "T1", 90.0, "2025-12-31")
+    assert one(org, "coaching_with_crm", "T1", "month", FEB[1]).target == 75.0
+
+
+def _add_target(conn: Connection, kpi: str, unit: str, value: float | None, on: str) -> None:
+    """Record one more target row (the id is generated: the newest record)."""
+    conn.execute(insert(schema.targets).values(kpi_id=kpi, org_unit_id=unit, value=value, effective_from=d(on)))
+
+
+# ---------------------------------------------------------------- status, attainment and KPI score
 
 
 def test_status_boundaries(org: Connection) -> None:
@@ -420,63 +475,107 @@ def test_status_boundaries(org: Connection) -> None:
     assert (r.value, r.status, r.attainment) == (None, "no_data", None)
     r = one(org, "recognition_rate", "T1", "month", FEB[1])  # 80.36 vs 5 -> attainment capped at 1
     assert (r.status, r.attainment) == ("green", pytest.approx(1.0))
-    # Just below 0.9: T2's own target 80.01 from 02-01 -> 72/80.01 = 0.89989 -> red.
-    org.execute(
-        insert(schema.targets).values(
-            kpi_id="data_quality", org_unit_id="T2", value=80.01, effective_from=d("2026-02-01")
-        )
-    )
+    # Just below 0.9: T2's own target 80.01 from 02-01 -> 72/80.01 = 0.89989 -> red, and its
+    # score 100 * (0.89989 - 0.5) / 0.5 = 79.98 is below the amber line's 80.
+    _add_target(org, "data_quality", "T2", 80.01, "2026-02-01")
     r = one(org, "data_quality", "T2", "month", FEB[1])
     assert (r.target, r.status) == (80.01, "red")
     assert r.attainment == pytest.approx(72 / 80.01, rel=1e-9)
-    # D2 in March: 36/40 = 90.0 vs its own 100 -> 0.9 exactly -> amber.
-    org.execute(
-        insert(schema.targets).values(
-            kpi_id="data_quality", org_unit_id="D2", value=100.0, effective_from=d("2026-03-01")
-        )
-    )
+    assert r.score == pytest.approx(100 * (72 / 80.01 - 0.5) / 0.5, rel=1e-9) and r.score < 80
+    # D2 in March: 36/40 = 90.0 vs its own 100 -> 0.9 exactly -> amber, score 80.
+    _add_target(org, "data_quality", "D2", 100.0, "2026-03-01")
     r = one(org, "data_quality", "D2", "month", MAR[1])
     assert (r.value, r.target, r.status) == (90.0, 100.0, "amber")
+    assert r.score == pytest.approx(80.0, rel=1e-9)
+
+
+# (kpi, unit, period, value, target, status, score): s = 100 * clamp((value / target - 0.5) / 0.5, 0, 1).
+SCORE_CASES = [
+    ("coaching_with_crm", "T1", FEB, 50.0, 100.0, "red", 0.0),  # 50/100 = 0.5 exactly -> 0
+    ("sponsor_engagement", "T1", Q1, 50.0, 100.0, "red", 0.0),  # 2 of m13 m14 m15 m22 = 0.5 -> 0
+    ("recognition_rate", "T1", MAR, 0.0, 5.0, "red", 0.0),  # 0 < half -> clamped to 0
+    ("data_quality", "T2", FEB, 72.0, 80.0, "amber", 80.0),  # 0.9: (0.9 - 0.5) / 0.5 = 0.8 -> 80
+    ("pulse_score", "D1", FEB, 3.6, 4.0, "amber", 80.0),  # 3.6/4 = 0.9 -> 80
+    ("data_quality", "C", FEB, 80.0, 85.0, "amber", 100 * (80 / 85 - 0.5) / 0.5),  # 0.941 -> 88.24
+    ("adoption_rate", "T1", FEB, 50.0, 60.0, "red", 100 * (50 / 60 - 0.5) / 0.5),  # 0.833 -> 66.67 (not 83.3)
+    ("meeting_cadence", "T1", FEB, 60.0, 90.0, "red", 100 * (60 / 90 - 0.5) / 0.5),  # 0.667 -> 33.33
+    ("data_quality", "D1", FEB, 80.0, 80.0, "green", 100.0),  # at target -> 100
+    ("recognition_rate", "T1", FEB, 3 / 4 * 100 * 30 / 28, 5.0, "green", 100.0),  # 80.36 = 16x -> clamped 100
+    ("issue_resolution", "T2", FEB, 0.0, 0.0, "green", 100.0),  # target 0 -> 100
+    ("issue_resolution", "T2", MAR, None, 0.0, "no_data", None),  # no data -> no score
+    ("pulse_score", "T1", FEB, None, 4.0, "no_data", None),  # suppressed -> no score
+]
+
+
+@pytest.mark.parametrize(("kpi", "unit", "period", "value", "target", "status", "score"), SCORE_CASES)
+def test_kpi_score(
+    org: Connection,
+    kpi: str,
+    unit: str,
+    period: tuple[str, date],
+    value: float | None,
+    target: float,
+    status: str,
+    score: float | None,
+) -> None:
+    """KPI score at half its target (0), at 0.9 (80, amber), at and above target (100), none without data."""
+    r = one(org, kpi, unit, period[0], period[1])
+    assert close(r.value, value)
+    assert r.target == pytest.approx(target)
+    assert r.status == status
+    assert close(r.score, score), (r.score, score)
 
 
 # T1 in February (targets: adoption 60 from C, coverage 70 from D1, engaged 40 own, data quality
-# 80 from D1, the rest default). Attainment a = min(value / target, 1):
+# 80 from D1, coaching 100 own (the later of two 01-01 rows), the rest default).
+# (value, target, attainment a = min(value / target, 1), status, score s = 100 * clamp(2a - 1)):
 T1_FEB = {
-    "adoption_rate": (50.0, 60.0, 50 / 60, "red"),  # 2/4
-    "training_coverage": (75.0, 70.0, 1.0, "green"),  # 3/4
-    "new_hire_onboarding": (100.0, 90.0, 1.0, "green"),  # p4
-    "pulse_score": (None, 4.0, None, "no_data"),  # suppressed: 4 people
-    "recognition_rate": (3 / 4 * 100 * 30 / 28, 5.0, 1.0, "green"),  # 80.36
-    "report_usage_in_meetings": (200 / 3, 80.0, (200 / 3) / 80, "red"),  # 2/3 -> a 0.833
-    "meeting_cadence": (60.0, 90.0, 60 / 90, "red"),  # 3/5
-    "communication_cadence": (90 / 28, 4.0, (90 / 28) / 4, "red"),  # 3.21 -> a 0.804
-    "coaching_with_crm": (50.0, 75.0, 50 / 75, "red"),  # 1/2
-    "sponsor_engagement": (200 / 3, 100.0, (200 / 3) / 100, "red"),  # 2/3
-    "engaged_users": (75.0, 40.0, 1.0, "green"),  # 3/4
-    "data_quality": (90.0, 80.0, 1.0, "green"),
-    "issue_resolution": (50.0, 90.0, 50 / 90, "red"),  # 1/2 -> a 0.556
+    "adoption_rate": (50.0, 60.0, 50 / 60, "red", 200 / 3),  # 2/4; a 0.833 -> s 66.67
+    "training_coverage": (75.0, 70.0, 1.0, "green", 100.0),  # 3/4
+    "new_hire_onboarding": (100.0, 90.0, 1.0, "green", 100.0),  # p4
+    "pulse_score": (None, 4.0, None, "no_data", None),  # suppressed: 4 people
+    "recognition_rate": (3 / 4 * 100 * 30 / 28, 5.0, 1.0, "green", 100.0),  # 80.36
+    "report_usage_in_meetings": (200 / 3, 80.0, 5 / 6, "red", 200 / 3),  # 2/3 -> a 0.833 -> s 66.67
+    "meeting_cadence": (60.0, 90.0, 60 / 90, "red", 100 / 3),  # 3/5 -> a 0.667 -> s 33.33
+    "communication_cadence": (90 / 28, 4.0, 90 / 112, "red", 100 * 68 / 112),  # 3.214 -> a 0.804 -> s 60.71
+    "coaching_with_crm": (50.0, 100.0, 0.5, "red", 0.0),  # 1/2 -> a 0.5 -> s 0
+    "sponsor_engagement": (200 / 3, 100.0, 2 / 3, "red", 100 / 3),  # 2/3 -> s 33.33
+    "engaged_users": (75.0, 40.0, 1.0, "green", 100.0),  # 3/4
+    "data_quality": (90.0, 80.0, 1.0, "green", 100.0),
+    "issue_resolution": (50.0, 90.0, 50 / 90, "red", 100 / 9),  # 1/2 -> a 0.556 -> s 11.11
 }
-# Pillar scores = 100 * mean a over KPIs with data (pulse left out):
-T1_FEB_PEOPLE = 100 * (50 / 60 + 1 + 1 + 1) / 4  # 95.833
-T1_FEB_PROCESS = 100 * ((200 / 3) / 80 + 60 / 90 + (90 / 28) / 4 + 50 / 75 + (200 / 3) / 100) / 5  # 72.738
-T1_FEB_TECH = 100 * (1 + 1 + 50 / 90) / 3  # 85.185
+# Pillar scores = mean s over KPIs with data (pulse left out):
+T1_FEB_PEOPLE = (200 / 3 + 100 + 100 + 100) / 4  # 91.667
+T1_FEB_PROCESS = (200 / 3 + 100 / 3 + 100 * 68 / 112 + 0 + 100 / 3) / 5  # 194.048 / 5 = 38.810
+T1_FEB_TECH = (100 + 100 + 100 / 9) / 3  # 70.370
 # T1 in March (targets: adoption 60, coverage 70, engaged 50 after the clearing, data quality 80):
-# people: adoption 66.7 -> 1, coverage 66.7/70 = 20/21 (amber), recognition 0/5 -> 0; onboarding
-# and pulse no data. process: report 0/1 -> 0, cadence 1/1 -> 1, communication (30/31)/4, coaching
-# no data, sponsor 0/1 -> 0. technology: engaged 33.3/50, data quality 75/80, issues 100/90 -> 1.
-T1_MAR_PEOPLE = 100 * (1 + (200 / 3) / 70 + 0) / 3  # 65.079
-T1_MAR_PROCESS = 100 * (0 + 1 + (30 / 31) / 4 + 0) / 4  # 31.048
-T1_MAR_TECH = 100 * ((100 / 3) / 50 + 75 / 80 + 1) / 3  # 86.806
+# people: adoption 66.7/60 -> 100; coverage 66.7/70 = 20/21 -> s 100 * (40/21 - 1) = 90.48
+# (amber); recognition 0/5 -> 0; onboarding and pulse (p5 alone) no data.
+# process: report 0/80 -> 0; cadence 100/90 -> 100; communication (30/31)/4 = 0.242 -> 0;
+# sponsor 0/1 -> 0; coaching no data.
+# technology: engaged 33.3/50 = 2/3 -> 33.33; data quality 75/80 = 0.9375 -> 87.5; issues 100/90 -> 100.
+T1_MAR_PEOPLE = (100 + 100 * (40 / 21 - 1) + 0) / 3  # 63.492
+T1_MAR_PROCESS = (0 + 100 + 0 + 0) / 4  # 25.0
+T1_MAR_TECH = (100 / 3 + 87.5 + 100) / 3  # 73.611
+# T1 in January (targets: adoption 60, coverage 90 (D1's 70 only from 02-15), engaged 40 own):
+# people: adoption 50/60 -> 66.67; coverage 25/90 = 0.278 -> 0; recognition 0 -> 0;
+# onboarding, pulse (3 people) no data. process: report 100/80 -> 100; cadence 100/90 -> 100;
+# communication 0/4 -> 0; coaching, sponsor no data. technology: engaged 25/40 = 0.625 -> 25;
+# issues 0/90 -> 0; data quality no data.
+T1_JAN_PEOPLE = (200 / 3 + 0 + 0) / 3  # 22.222
+T1_JAN_PROCESS = (100 + 100 + 0) / 3  # 66.667
+T1_JAN_TECH = (25 + 0) / 2  # 12.5
 
 
-def test_attainment_and_status_of_every_kpi_for_a_team(org: Connection) -> None:
-    """T1 Feb: value, resolved target, attainment and status of all 13 KPIs."""
-    for kpi, (value, target, attainment, status) in T1_FEB.items():
+def test_attainment_status_and_score_of_every_kpi_for_a_team(org: Connection) -> None:
+    """T1 Feb: value, resolved target, attainment, status and score of all 13 KPIs."""
+    for kpi, (value, target, attainment, status, score) in T1_FEB.items():
         r = one(org, kpi, "T1", "month", FEB[1])
         assert close(r.value, value), kpi
         assert r.target == pytest.approx(target), kpi
         assert close(r.attainment, attainment), kpi
         assert r.status == status, kpi
+        assert close(r.score, score), (kpi, r.score, score)
         assert r.pillar == ("people" if kpi in KPI_IDS[:5] else "process" if kpi in KPI_IDS[5:10] else "technology")
     mar = {k: one(org, k, "T1", "month", MAR[1]).status for k in ("training_coverage", "data_quality", "engaged_users")}
     assert mar == {"training_coverage": "amber", "data_quality": "amber", "engaged_users": "red"}
@@ -491,48 +590,147 @@ def test_pillar_scores_and_index_with_default_weights(org: Connection) -> None:
     assert close(feb.people, T1_FEB_PEOPLE)
     assert close(feb.process, T1_FEB_PROCESS)
     assert close(feb.technology, T1_FEB_TECH)
-    assert close(feb.index, (50 * T1_FEB_PEOPLE + 30 * T1_FEB_PROCESS + 20 * T1_FEB_TECH) / 100)  # 86.775
+    # (50 * 91.667 + 30 * 38.810 + 20 * 70.370) / 100 = 45.833 + 11.643 + 14.074 = 71.550
+    assert close(feb.index, (50 * T1_FEB_PEOPLE + 30 * T1_FEB_PROCESS + 20 * T1_FEB_TECH) / 100)
     mar = scores(org, "T1", "month", MAR[1])
     assert close(mar.people, T1_MAR_PEOPLE)
     assert close(mar.process, T1_MAR_PROCESS)
     assert close(mar.technology, T1_MAR_TECH)
+    # (50 * 63.492 + 30 * 25 + 20 * 73.611) / 100 = 31.746 + 7.5 + 14.722 = 53.968
     assert close(mar.index, (50 * T1_MAR_PEOPLE + 30 * T1_MAR_PROCESS + 20 * T1_MAR_TECH) / 100)
+    jan = scores(org, "T1", "month", JAN[1])
+    assert close(jan.people, T1_JAN_PEOPLE)
+    assert close(jan.process, T1_JAN_PROCESS)
+    assert close(jan.technology, T1_JAN_TECH)
+    # (50 * 22.222 + 30 * 66.667 + 20 * 12.5) / 100 = 11.111 + 20 + 2.5 = 33.611
+    assert close(jan.index, (50 * T1_JAN_PEOPLE + 30 * T1_JAN_PROCESS + 20 * T1_JAN_TECH) / 100)
+
+
+def test_company_scores_with_default_weights(org: Connection) -> None:
+    """C in Feb (targets: adoption 60 own, every other KPI its default: C is not under D1)."""
+    # people: adoption 5/9 = 55.56 / 60 = 0.9259 -> s 85.19; coverage 7/9 = 77.78 / 90 = 0.8642
+    # -> 72.84; onboarding 1/1 -> 100; pulse 32.8/9 = 3.644 / 4 = 0.9111 -> 82.22;
+    # recognition 47.62 / 5 -> 100. Mean 440.25 / 5 = 88.05.
+    people = (
+        100 * (2 * (500 / 9) / 60 - 1) + 100 * (2 * (700 / 9) / 90 - 1) + 100 + 100 * (2 * (32.8 / 9) / 4 - 1) + 100
+    ) / 5
+    # process: report 5/7 = 71.43 / 80 = 0.8929 -> 78.57; cadence 8/11 = 72.73 / 90 = 0.8081 ->
+    # 61.62; communication 20/9*30/28 = 2.381 / 4 = 0.5952 -> 19.05; coaching 2/3 = 66.67 / 75 =
+    # 0.8889 -> 77.78; sponsor 2/3 (m13 m14 m15) -> 33.33. Mean 270.35 / 5 = 54.07.
+    process = (
+        100 * (2 * (500 / 7) / 80 - 1)
+        + 100 * (2 * (800 / 11) / 90 - 1)
+        + 100 * (2 * (20 / 9 * 30 / 28) / 4 - 1)
+        + 100 * (2 * (200 / 3) / 75 - 1)
+        + 100 * (2 * (200 / 3) / 100 - 1)
+    ) / 5
+    # technology: engaged 5/9 = 55.56 / 60 -> 85.19; data quality 80 / 85 = 0.9412 -> 88.24;
+    # issues 2/4 = 50 / 90 -> 11.11. Mean 184.53 / 3 = 61.51.
+    technology = (100 * (2 * (500 / 9) / 60 - 1) + 100 * (2 * 80 / 85 - 1) + 100 * (2 * 50 / 90 - 1)) / 3
+    feb = scores(org, "C", "month", FEB[1])
+    assert close(feb.people, people) and close(feb.process, process) and close(feb.technology, technology)
+    # (50 * 88.05 + 30 * 54.07 + 20 * 61.51) / 100 = 44.02 + 16.22 + 12.30 = 72.55
+    assert close(feb.index, (50 * people + 30 * process + 20 * technology) / 100)
+
+
+def _add_weights(conn: Connection, on: str, people: float, process: float, technology: float) -> None:
+    """Record one set of three pillar weights with one effective_from."""
+    conn.execute(
+        insert(schema.pillar_weights),
+        [
+            dict(pillar=p, effective_from=d(on), weight=w, reason="test")
+            for p, w in (("people", people), ("process", process), ("technology", technology))
+        ],
+    )
 
 
 def test_index_uses_the_weights_in_force_at_period_end(org: Connection) -> None:
-    """Weights 60/20/20 from 2025-01-01 and 40/40/20 from 2026-03-01: Feb uses the old set, Mar the new."""
-    org.execute(
-        insert(schema.pillar_weights),
-        [
-            dict(pillar="people", effective_from=d("2025-01-01"), weight=60.0),
-            dict(pillar="process", effective_from=d("2025-01-01"), weight=20.0),
-            dict(pillar="technology", effective_from=d("2025-01-01"), weight=20.0),
-            dict(pillar="people", effective_from=d("2026-03-01"), weight=40.0),
-            dict(pillar="process", effective_from=d("2026-03-01"), weight=40.0),
-            dict(pillar="technology", effective_from=d("2026-03-01"), weight=20.0),
-        ],
-    )
+    """Weights 60/20/20 from 2025-01-01 and 40/40/20 from 2026-02-28 (Feb's last day): Jan uses the old set, Feb and Mar the new."""
+    _add_weights(org, "2025-01-01", 60.0, 20.0, 20.0)
+    _add_weights(org, "2026-02-28", 40.0, 40.0, 20.0)
     refresh(org)
+    jan = scores(org, "T1", "month", JAN[1])
+    # (60 * 22.222 + 20 * 66.667 + 20 * 12.5) / 100 = 13.333 + 13.333 + 2.5 = 29.167
+    assert close(jan.index, (60 * T1_JAN_PEOPLE + 20 * T1_JAN_PROCESS + 20 * T1_JAN_TECH) / 100)
     feb = scores(org, "T1", "month", FEB[1])
     assert close(feb.people, T1_FEB_PEOPLE)  # weights never change pillar scores
-    assert close(feb.index, (60 * T1_FEB_PEOPLE + 20 * T1_FEB_PROCESS + 20 * T1_FEB_TECH) / 100)  # 88.53
+    # effective_from 02-28 = end(Feb): in force for Feb.
+    # (40 * 91.667 + 40 * 38.810 + 20 * 70.370) / 100 = 36.667 + 15.524 + 14.074 = 66.265
+    assert close(feb.index, (40 * T1_FEB_PEOPLE + 40 * T1_FEB_PROCESS + 20 * T1_FEB_TECH) / 100)
     mar = scores(org, "T1", "month", MAR[1])
-    assert close(mar.index, (40 * T1_MAR_PEOPLE + 40 * T1_MAR_PROCESS + 20 * T1_MAR_TECH) / 100)  # 55.81
+    # (40 * 63.492 + 40 * 25 + 20 * 73.611) / 100 = 25.397 + 10 + 14.722 = 50.119
+    assert close(mar.index, (40 * T1_MAR_PEOPLE + 40 * T1_MAR_PROCESS + 20 * T1_MAR_TECH) / 100)
 
 
-def test_pillar_without_data_is_left_out_of_the_index(org: Connection) -> None:
-    """T3 has no people: people and technology are None, the index is the process score (weights renormalised)."""
-    feb = scores(org, "T3", "month", FEB[1])
-    # process: communication (30/28)/4 = 0.268 and sponsor 1/1 vs 100 -> 1; others no data.
-    process = 100 * ((30 / 28) / 4 + 1) / 2  # 63.39
-    assert feb.people is None and feb.technology is None
-    assert close(feb.process, process)
-    assert close(feb.index, 30 * process / 30)
-    jan = scores(org, "T3", "month", JAN[1])
-    # Only communication_cadence has data: 0.0 vs 4 -> a = 0 -> process 0.0, a score, not None.
-    assert jan.people is None and jan.technology is None
-    assert close(jan.process, 0.0)
-    assert close(jan.index, 0.0)
+def test_weight_set_recorded_last_wins_on_the_same_day(org: Connection) -> None:
+    """A second set on 2026-02-28 (a correction, 20/40/40) replaces the first (40/40/20) from Feb on."""
+    _add_weights(org, "2025-01-01", 60.0, 20.0, 20.0)
+    _add_weights(org, "2026-02-28", 40.0, 40.0, 20.0)
+    _add_weights(org, "2026-02-28", 20.0, 40.0, 40.0)
+    refresh(org)
+    # (20 * 91.667 + 40 * 38.810 + 40 * 70.370) / 100 = 18.333 + 15.524 + 28.148 = 62.005
+    feb = scores(org, "T1", "month", FEB[1])
+    assert close(feb.index, (20 * T1_FEB_PEOPLE + 40 * T1_FEB_PROCESS + 40 * T1_FEB_TECH) / 100)
+    jan = scores(org, "T1", "month", JAN[1])  # still 60/20/20: 29.167
+    assert close(jan.index, (60 * T1_JAN_PEOPLE + 20 * T1_JAN_PROCESS + 20 * T1_JAN_TECH) / 100)
+
+
+def test_unit_without_licensed_users_has_no_scores(org: Connection) -> None:
+    """T3 has nobody licensed: people, process, technology and index are None in every period, although sponsor_engagement has a value."""
+    for grain, start in (JAN, FEB, MAR, Q1):
+        row = scores(org, "T3", grain, start)
+        assert (row.licensed, row.people, row.process, row.technology, row.index) == (0, None, None, None, None)
+    # Its KPI values are still computed: Feb sponsor_engagement 1/1 (m15 on C) -> 100, score 100.
+    r = one(org, "sponsor_engagement", "T3", "month", FEB[1])
+    assert (r.value, r.status) == (100.0, "green")
+    assert close(r.score, 100.0)
+
+
+# Licensed users |L(U,P)| (fixture header): Jan/Feb C 9, D1 7, T1 4, T2 2, D2 2; Mar/Q1 C 8, D1 6,
+# T1 3, T2 2, D2 2; T3 0.
+LICENSED = {
+    "C": (9, 9, 8, 8),
+    "D1": (7, 7, 6, 6),
+    "T1": (4, 4, 3, 3),
+    "T2": (2, 2, 2, 2),
+    "D2": (2, 2, 2, 2),
+    "T3": (0, 0, 0, 0),
+}
+
+
+def test_score_rows_carry_licensed_users(org: Connection) -> None:
+    """score_rows.licensed = |L(U,P)|, license boundaries included."""
+    for unit, counts in LICENSED.items():
+        got = tuple(scores(org, unit, g, s).licensed for g, s in (JAN, FEB, MAR, Q1))
+        assert got == counts, unit
+    # Weeks: T1 01-05..01-11 p1 p2 p3 (p4 from 01-20) -> 3; D2 01-19..01-25 p10 only -> 1,
+    # 01-26..02-01 p10 and p11 (license_start 01-31 <= 02-01) -> 2.
+    assert scores(org, "T1", "week", d("2026-01-05")).licensed == 3
+    assert scores(org, "D2", "week", d("2026-01-19")).licensed == 1
+    assert scores(org, "D2", "week", d("2026-01-26")).licensed == 2
+    row = scores(org, "T1", "month", FEB[1])
+    assert (row.org_unit_id, row.grain, row.period_start, row.period_end, row.partial) == (
+        "T1",
+        "month",
+        FEB[1],
+        d("2026-02-28"),
+        False,
+    )
+
+
+def test_license_start_on_the_last_day_of_a_period_counts_in_that_period(org: Connection) -> None:
+    """p11's license_start 2026-01-31 = end(Jan): licensed in January (D2 has 2 users, not 1)."""
+    got = values(org)
+    # D2 Jan: p10 p11; coverage p11 (analyst, nothing required) of 2 -> 50.0; adoption 0 of 2.
+    assert_row(got[("training_coverage", "D2", "month", JAN[1])], 1, 2, 50.0)
+    assert_row(got[("adoption_rate", "D2", "month", JAN[1])], 0, 2, 0.0)
+
+
+def test_onboarding_deadline_is_license_start_plus_30_days_inclusive(org: Connection) -> None:
+    """p4 completes SALES on 01-20 + 30 = 02-19 (onboarded); p7 on 02-05 + 31 = 03-08 (not)."""
+    got = values(org)
+    assert_row(got[("new_hire_onboarding", "T1", "month", FEB[1])], 1, 1, 100.0)  # p4
+    assert_row(got[("new_hire_onboarding", "T2", "month", MAR[1])], 0, 1, 0.0)  # p7
 
 
 # ---------------------------------------------------------------- scope
@@ -618,6 +816,6 @@ def test_star_course_is_required_for_every_role(org: Connection) -> None:
     # D2 Jan: p10 lacks SERVICE and ALL, p11 (analyst) lacks ALL until 02-01 -> 0/2; Feb: p11 -> 1/2.
     assert_row(got[("training_coverage", "D2", "month", JAN[1])], 0, 2, 0.0)
     assert_row(got[("training_coverage", "D2", "month", FEB[1])], 1, 2, 50.0)
-    # New hires in Feb: p11 did ALL on 02-01 <= 02-09 -> onboarded; p4 never did ALL -> not.
-    assert_row(got[("new_hire_onboarding", "D2", "month", FEB[1])], 1, 1, 100.0)
+    # New hires: p11 (deadline 03-02, Mar) did ALL on 02-01 -> onboarded; p4 (Feb) never did ALL -> not.
+    assert_row(got[("new_hire_onboarding", "D2", "month", MAR[1])], 1, 1, 100.0)
     assert_row(got[("new_hire_onboarding", "T1", "month", FEB[1])], 0, 1, 0.0)
