@@ -44,6 +44,7 @@ class Kpi:
     min_target: float = 0.0
     max_target: float | None = 100.0
     min_respondents: int = 0  # below this many distinct people the value is suppressed
+    playbook: str = ""  # the program's concrete next step when the KPI is off target
 
     @property
     def sql(self) -> str:
@@ -73,6 +74,9 @@ KPIS: tuple[Kpi, ...] = (
         "(1 in a week, 4 in a month, 12 in a quarter).",
         "regular users",
         "licensed users",
+        playbook=(
+            "Ask the people who did not use the CRM this period what stops them; pair each with a regular user for one week, and run the team's next status meeting from the CRM."
+        ),
     ),
     Kpi(
         "training_coverage",
@@ -84,6 +88,9 @@ KPIS: tuple[Kpi, ...] = (
         "Share of licensed users who, by the end of the period, completed every course required for their role.",
         "fully trained users",
         "licensed users",
+        playbook=(
+            "Book the untrained users on the missing required courses this week; a manager checks completion at the next 1:1."
+        ),
     ),
     Kpi(
         "new_hire_onboarding",
@@ -96,6 +103,9 @@ KPIS: tuple[Kpi, ...] = (
         "CRM, for users whose 30 days ended in the period.",
         "trained in 30 days",
         "new users",
+        playbook=(
+            "Enrol every new user on the required courses on their first day, with a buddy and a completion date inside 30 days."
+        ),
     ),
     Kpi(
         "pulse_score",
@@ -111,6 +121,9 @@ KPIS: tuple[Kpi, ...] = (
         min_target=1.0,
         max_target=5.0,
         min_respondents=5,
+        playbook=(
+            "Discuss the lowest ADKAR item with the team; the barrier is where the next action goes (knowledge → training, ability → coaching, reinforcement → recognition)."
+        ),
     ),
     Kpi(
         "recognition_rate",
@@ -123,6 +136,9 @@ KPIS: tuple[Kpi, ...] = (
         "recognitions",
         "licensed users",
         max_target=None,
+        playbook=(
+            "Recognise good CRM use in public this week: a shout-out at the team meeting for the best-kept pipeline or the most complete records."
+        ),
     ),
     Kpi(
         "report_usage_in_meetings",
@@ -135,6 +151,7 @@ KPIS: tuple[Kpi, ...] = (
         "management review) run on CRM reports or dashboards.",
         "run on CRM reports",
         "held management meetings",
+        playbook=("Run the next weekly status on the pipeline dashboard instead of slides or spreadsheets."),
     ),
     Kpi(
         "meeting_cadence",
@@ -147,6 +164,9 @@ KPIS: tuple[Kpi, ...] = (
         "that were held; planned meetings are not yet due.",
         "held",
         "due meetings",
+        playbook=(
+            "Put the missing stand-ups and status meetings back in the calendar as a series, and hold them even when short."
+        ),
     ),
     Kpi(
         "communication_cadence",
@@ -160,6 +180,9 @@ KPIS: tuple[Kpi, ...] = (
         "communications received",
         "licensed users",
         max_target=None,
+        playbook=(
+            "Send the next program update now: what changed in the CRM, one success story, one tip; plan the following one on the calendar."
+        ),
     ),
     Kpi(
         "coaching_with_crm",
@@ -171,6 +194,7 @@ KPIS: tuple[Kpi, ...] = (
         "Share of held coaching sessions (manager 1:1s) that used CRM data.",
         "used CRM data",
         "held coaching sessions",
+        playbook=("Open each rep's pipeline and activity in the CRM at the next 1:1 and coach from it."),
     ),
     Kpi(
         "sponsor_engagement",
@@ -183,6 +207,9 @@ KPIS: tuple[Kpi, ...] = (
         "sponsor present",
         "held governance meetings",
         rollup="reach",
+        playbook=(
+            "Ask the executive sponsor to attend the next governance meeting, or name a delegate who can decide."
+        ),
     ),
     Kpi(
         "engaged_users",
@@ -195,6 +222,9 @@ KPIS: tuple[Kpi, ...] = (
         "at least once a week on average (1 a week, 4 a month, 12 a quarter).",
         "engaged users",
         "licensed users",
+        playbook=(
+            "Show the logged-in-but-idle users the two or three records they should update each week; make updating the CRM part of the status meeting."
+        ),
     ),
     Kpi(
         "data_quality",
@@ -206,6 +236,9 @@ KPIS: tuple[Kpi, ...] = (
         "Completeness of key CRM records: complete over checked, from each unit's latest measurement in the period.",
         "complete records",
         "checked records",
+        playbook=(
+            "List the incomplete key records by owner and fix them in a 30-minute data clinic; make the required fields mandatory."
+        ),
     ),
     Kpi(
         "issue_resolution",
@@ -217,6 +250,7 @@ KPIS: tuple[Kpi, ...] = (
         "Share of CRM issues resolved within the 5-day SLA, for issues whose deadline fell in the period.",
         "resolved in 5 days",
         "issues due",
+        playbook=("Review open CRM issues past their 5-day SLA with the support owner and close or escalate each one."),
     ),
 )
 

@@ -28,8 +28,10 @@ def _params(
     period_from: date | None,
     period_to: date | None,
     kpi: str | None,
+    ancestors: bool = False,
 ) -> dict:
     return {
+        "ancestors": ancestors,
         "roots": list(scope.roots),
         "unit": unit,
         "parent": parent,
@@ -50,15 +52,18 @@ def kpi_rows(
     period_from: date | None = None,
     period_to: date | None = None,
     kpi: str | None = None,
+    ancestors: bool = False,
 ) -> list[Row]:
     """Scored KPI rows for units inside `scope`: value, target, attainment, status, score, and
     the unit's licensed users, pillar score and the row's contribution to the index.
 
-    `parent` selects the children of a unit (for breakdowns); rows come ordered by KPI position,
-    unit, grain and period.
+    `parent` selects the children of a unit (for breakdowns); `ancestors` also admits the units
+    above the scope (aggregates to compare with). Rows come ordered by KPI position, unit, grain
+    and period.
     """
     scope.apply(conn)
-    return list(conn.execute(text(KPI_ROWS_SQL), _params(scope, unit, parent, grain, period_from, period_to, kpi)))
+    params = _params(scope, unit, parent, grain, period_from, period_to, kpi, ancestors)
+    return list(conn.execute(text(KPI_ROWS_SQL), params))
 
 
 def score_rows(

@@ -27,10 +27,7 @@ CREATE TEMP TABLE _people ON COMMIT DROP AS
 WITH required AS (
     SELECT p.id AS person_id, c.id AS course_id
     FROM people p
-    JOIN courses c ON EXISTS (
-        SELECT 1 FROM unnest(string_to_array(c.required_for, ';')) AS r (role)
-        WHERE btrim(r.role) = '*' OR lower(btrim(r.role)) = lower(btrim(p.role))
-    )
+    JOIN courses c ON is_required(c.required_for, p.role)
     WHERE NOT p.is_integration
 ),
 first_done AS (
@@ -53,7 +50,7 @@ WHERE NOT p.is_integration;
 -- Activity days and records worked per person and period.
 CREATE TEMP TABLE _activity ON COMMIT DROP AS
 SELECT a.person_id, g.grain, date_trunc(g.grain, a.date)::date AS period_start,
-       count(*) FILTER (WHERE a.logins + a.records_created + a.records_updated + a.reports_viewed > 0) AS active_days,
+       count(*) FILTER (WHERE is_active_day(a.logins, a.records_created, a.records_updated, a.reports_viewed)) AS active_days,
        sum(a.records_created + a.records_updated) AS records_worked
 FROM crm_activity a
 JOIN _people pp ON pp.person_id = a.person_id
@@ -66,8 +63,7 @@ CREATE TEMP TABLE _licensed ON COMMIT DROP AS
 SELECT pp.person_id, pp.org_unit_id, pp.covered_on, pr.grain, pr.period_start, pr.period_end, pr.k,
        coalesce(a.active_days, 0) AS active_days, coalesce(a.records_worked, 0) AS records_worked
 FROM _people pp
-JOIN _periods pr ON pp.license_start <= pr.period_end
-                AND (pp.license_end IS NULL OR pp.license_end >= pr.period_end)
+JOIN _periods pr ON is_licensed(pp.license_start, pp.license_end, pr.period_end)
 LEFT JOIN _activity a ON a.person_id = pp.person_id AND a.grain = pr.grain AND a.period_start = pr.period_start;
 
 ANALYZE _periods;

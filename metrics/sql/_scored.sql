@@ -2,8 +2,13 @@
 -- Target: the unit's own record in force at the period's end (latest effective_from <= period_end,
 -- the one recorded last among equals); a cleared record (empty value) falls through to the parent,
 -- grandparent, ...; else the KPI's default.
+-- Visible: the scope's subtrees, and with :ancestors the units above them too (aggregates only, to
+-- compare a team with its parent and the company).
 WITH visible AS (
-    SELECT DISTINCT unit_id FROM org_closure WHERE ancestor_id = ANY(CAST(:roots AS text[]))
+    SELECT unit_id FROM org_closure WHERE ancestor_id = ANY(CAST(:roots AS text[]))
+    UNION
+    SELECT ancestor_id FROM org_closure
+    WHERE unit_id = ANY(CAST(:roots AS text[])) AND CAST(:ancestors AS boolean)
 ),
 v AS (
     SELECT kv.*
@@ -56,11 +61,12 @@ ratios AS (
 )
 SELECT kpi_id, org_unit_id, grain, period_start, period_end, numerator, denominator, value,
        target, partial, pillar, position,
-       least(ratio, 1)::double precision AS attainment,
+       -- least() and greatest() skip NULLs: without data there is no attainment and no score.
+       CASE WHEN ratio IS NOT NULL THEN least(ratio, 1)::double precision END AS attainment,
        CASE WHEN ratio IS NULL THEN 'no_data'
             WHEN ratio >= 1 THEN 'green'
             WHEN ratio >= 0.9 THEN 'amber'
             ELSE 'red' END AS status,
        -- 100 at or above target, 80 at the amber line, 0 at half the target or below.
-       (100 * greatest(0, least(1, (ratio - 0.5) / 0.5)))::double precision AS score
+       CASE WHEN ratio IS NOT NULL THEN (100 * greatest(0, least(1, (ratio - 0.5) / 0.5)))::double precision END AS score
 FROM ratios
