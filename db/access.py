@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import time
 from collections.abc import Sequence
 
 from psycopg import sql
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, exc, text
 from sqlalchemy.engine import make_url
 
 from db.settings import home
@@ -33,7 +34,15 @@ def enable_login(conn: Connection) -> None:
     """Let the application role log in with its password (run by `flywheel db upgrade`, as the owner)."""
     raw = conn.connection.driver_connection
     statement = sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(APP_ROLE), sql.Literal(app_password()))
-    conn.exec_driver_sql(statement.as_string(raw))
+    for attempt in range(5):
+        try:
+            with conn.begin_nested():
+                conn.exec_driver_sql(statement.as_string(raw))
+            return
+        except exc.InternalError:  # "tuple concurrently updated": another database's upgrade, same role
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 def app_url(owner_url: str) -> str:

@@ -104,15 +104,27 @@ def upgrade() -> None:
         $$
     """)
 
+    # The role is shared by every Flywheel database of the server: create it once, and tolerate
+    # another database's migration doing the same at the same moment.
     op.execute(f"""
         DO $$
         BEGIN
             IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
                 CREATE ROLE {APP_ROLE} NOLOGIN;
             END IF;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL;
         END $$
     """)
-    op.execute(f"ALTER ROLE {APP_ROLE} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")
+    op.execute(f"""
+        DO $$
+        BEGIN
+            IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}'
+                       AND (rolsuper OR rolbypassrls OR rolcreatedb OR rolcreaterole)) THEN
+                ALTER ROLE {APP_ROLE} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+            END IF;
+        END $$
+    """)
     op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}")
     op.execute(f"GRANT SELECT ON {', '.join(READABLE)} TO {APP_ROLE}")
     op.execute(f"GRANT SELECT, INSERT ON audit_log TO {APP_ROLE}")
