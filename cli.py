@@ -267,8 +267,16 @@ def _short(cell: str) -> str:
 @main.command()
 @click.option("--port", type=int, default=8501, show_default=True)
 @click.option("--open/--no-open", "open_browser", default=True, help="Open a browser tab once the app is up.")
-def serve(port: int, open_browser: bool) -> None:
-    """Start the dashboard."""
+@click.option(
+    "--warm/--no-warm",
+    default=True,
+    show_default=True,
+    help="Run the default page once in a headless session before announcing the app, so the first page is not a cold one.",
+)
+def serve(port: int, open_browser: bool, warm: bool) -> None:
+    """Start the dashboard; Ctrl-C, SIGTERM or SIGHUP stops it (and the embedded database after it)."""
+    # Without DATABASE_URL this starts (or joins) the embedded server. This process holds it until
+    # it exits, which is only after Streamlit has stopped: the database is up for as long as the app.
     env = {**os.environ, "DATABASE_URL": database_url()}
     # Always headless: a non-headless Streamlit asks for an e-mail on the terminal first.
     cmd = [
@@ -281,16 +289,94 @@ def serve(port: int, open_browser: bool) -> None:
         "--server.headless=true",
         "--browser.gatherUsageStats=false",
     ]
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
     url = f"http://localhost:{port}"
-    if _wait_healthy(url, proc) and open_browser:
+
+    def announce(proc: subprocess.Popen) -> None:
+        if not _wait_healthy(url, proc):
+            return
+        if warm:
+            from ui.warm import warm_up
+
+            warm_up(port)
         click.echo(f"Flywheel is at {url}")
-        webbrowser.open(url)
+        if open_browser:
+            webbrowser.open(url)
+
+    raise SystemExit(_supervise(cmd, env, announce))
+
+
+class _Stopped(BaseException):
+    """A stop signal arrived (a BaseException, so that no `except Exception` on the way swallows it)."""
+
+
+def _supervise(cmd: list[str], env: dict[str, str], started) -> int:
+    """Run Streamlit as a child that never outlives this process; its exit code.
+
+    SIGINT, SIGTERM and SIGHUP stop Streamlit and wait for it, in a terminal or in the background
+    (where a shell starts jobs with SIGINT ignored: it is handled anyway). Streamlit runs in its own
+    process group, so a terminal's Ctrl-C reaches this process only and Streamlit is stopped once.
+    """
+    import signal
+
+    def stop(signum: int, _frame) -> None:
+        raise _Stopped(signum)
+
+    signals = [signal.SIGINT, signal.SIGTERM]
+    if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:  # nohup: keep ignoring
+        signals.append(signal.SIGHUP)
+    previous = {s: signal.signal(s, stop) for s in signals}
+    proc: subprocess.Popen | None = None
     try:
-        raise SystemExit(proc.wait())
-    except KeyboardInterrupt:
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, **_child_options())
+        started(proc)
+        proc.wait()
+    except _Stopped:
+        pass
+    finally:
+        if proc is not None:
+            # A second signal while Streamlit shuts down kills it instead of waiting.
+            for s in signals:
+                signal.signal(s, lambda *_: proc.kill())
+            _stop(proc)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    code = proc.returncode if proc is not None else 1
+    return code if code >= 0 else 128 - code
+
+
+def _child_options() -> dict:
+    """Popen options: Streamlit in a process group of its own and, on Linux, stopped with SIGTERM
+    should this process die without stopping it (even by SIGKILL)."""
+    if os.name != "posix":
+        return {}
+    options: dict = {"process_group": 0}
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:
+            prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork, not in the child
+        except (OSError, AttributeError):
+            return options
+        parent = os.getpid()
+
+        def die_with_parent() -> None:
+            prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+            if os.getppid() != parent:  # the parent died before prctl took effect
+                os._exit(1)
+
+        options["preexec_fn"] = die_with_parent
+    return options
+
+
+def _stop(proc: subprocess.Popen, grace: float = 10) -> None:
+    if proc.poll() is None:
         proc.terminate()
-        raise SystemExit(proc.wait()) from None
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    proc.wait()
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 60) -> bool:
@@ -300,7 +386,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 60) -> bool
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:  # noqa: S310 - our own server
                 return r.status == 200
         except OSError:
-            time.sleep(0.5)
+            time.sleep(0.1)
     return False
 
 
