@@ -10,6 +10,7 @@ import time
 import urllib.request
 import webbrowser
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -20,6 +21,7 @@ from db.settings import DatabaseUnavailable, database_url, plain
 
 ROOT = Path(__file__).resolve().parent
 GRAINS = ("week", "month", "quarter")
+ROLES = ("sponsor", "lead", "manager", "member", "admin")
 KPI_COLUMNS = (
     "kpi_id",
     "org_unit_id",
@@ -80,24 +82,135 @@ def db() -> None:
 
 @db.command("upgrade")
 def db_upgrade() -> None:
-    """Apply the migrations and sync the KPI catalogue."""
+    """Apply the migrations, sync the KPI catalogue and let the application role log in."""
+    from db.access import enable_login
     from db.migrate import current, upgrade
     from metrics.refresh import sync_catalogue
 
     with _engine(maintenance=True).begin() as conn:
         upgrade(conn)
         sync_catalogue(conn)
+        enable_login(conn)
         click.echo(f"database at revision {current(conn)}")
 
 
 @db.command("url")
-@click.option("--owner", is_flag=True, help="The owner role's URL (the one migrations use).")
+@click.option("--owner", is_flag=True, help="The owner role's URL (migrations, imports, refresh).")
 def db_url(owner: bool) -> None:
-    """Print the database URL in a form psql accepts."""
-    # One role serves both until row-level security brings a separate app role.
-    click.echo(plain(database_url()))
+    """Print the application role's database URL (row-level security applies) in a form psql accepts."""
+    from db.access import app_url
+
+    url = database_url()
+    click.echo(plain(url if owner else app_url(url)))
     if not os.environ.get("DATABASE_URL"):
-        click.echo("(embedded server: it is up while `make run` or another flywheel command runs)", err=True)
+        click.echo(
+            "note: the embedded server stops when this command exits; use `flywheel db psql` for a shell, "
+            "or connect while `make run` is serving",
+            err=True,
+        )
+
+
+@db.command("psql", context_settings={"ignore_unknown_options": True})
+@click.option("--owner", is_flag=True, help="As the owner role, which sees every row.")
+@click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
+def db_psql(owner: bool, psql_args: tuple[str, ...]) -> None:
+    """Open psql on the database (the embedded server stays up until psql exits).
+
+    As the application role, rows are filtered by row-level security: with no scope set, person-level
+    tables and KPI values show nothing.
+    """
+    import shutil
+
+    from db.access import app_url
+
+    psql = shutil.which("psql")
+    if psql is None:
+        raise UserError("psql is not installed (on Debian: apt-get install postgresql-client)")
+    url = database_url()
+    raise SystemExit(subprocess.call([psql, plain(url if owner else app_url(url)), *psql_args]))
+
+
+@main.group()
+def user() -> None:
+    """Users: add, list, change roles, disable."""
+
+
+@user.command("add")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--unit", help="Home unit id (default: the unit of the person with this e-mail).")
+@click.option("--name", help="Display name (default: the person's name).")
+@click.option("--password-stdin", is_flag=True, help="Read a local password from standard input.")
+def user_add(email: str, role: str, unit: str | None, name: str | None, password_stdin: bool) -> None:
+    """Create a user (without a password it signs in through the identity provider only)."""
+    from db import users
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    with _engine().begin() as conn:
+        try:
+            u = users.add(conn, email, role, unit=unit, name=name, password=password, actor=_who())
+        except users.UserError as e:
+            raise UserError(str(e)) from None
+    click.echo(f"added {u.email} ({u.role}, home unit {u.home_unit_id or '-'}, person {u.person_id or '-'})")
+
+
+@user.command("list")
+def user_list() -> None:
+    """Every user with role, home unit and whether it is active."""
+    from db import users
+
+    with _engine().connect() as conn:
+        rows = users.all_users(conn)
+    _emit(
+        ("email", "name", "role", "home_unit", "person", "active"),
+        ([u.email, u.name, u.role, u.home_unit_id, u.person_id, u.active] for u in rows),
+        "table",
+    )
+
+
+@user.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(ROLES))
+@click.option("--unit", help="New home unit id.")
+def user_set_role(email: str, role: str, unit: str | None) -> None:
+    """Change a user's role (and home unit)."""
+    from db import users
+
+    with _engine().begin() as conn:
+        try:
+            u = users.set_role(conn, email, role, unit=unit, actor=_who())
+        except users.UserError as e:
+            raise UserError(str(e)) from None
+    click.echo(f"{u.email} is now {u.role} (home unit {u.home_unit_id or '-'})")
+
+
+@user.command("disable")
+@click.argument("email")
+def user_disable(email: str) -> None:
+    """Disable a user: it can no longer sign in; its history stays."""
+    from db import users
+
+    with _engine().begin() as conn:
+        try:
+            users.set_active(conn, email, False, actor=_who())
+        except users.UserError as e:
+            raise UserError(str(e)) from None
+    click.echo(f"{email.strip().lower()} is disabled")
+
+
+@user.command("password")
+@click.argument("email")
+def user_password(email: str) -> None:
+    """Set a local password, read from standard input."""
+    from db import users
+
+    password = sys.stdin.readline().rstrip("\n")
+    with _engine().begin() as conn:
+        try:
+            users.set_password(conn, email, password, actor=_who())
+        except users.UserError as e:
+            raise UserError(str(e)) from None
+    click.echo(f"password set for {email.strip().lower()}")
 
 
 @main.command()
@@ -202,18 +315,50 @@ def _format_option(f):
     return click.option("--format", "fmt", type=click.Choice(["csv", "table"]), default="table", show_default=True)(f)
 
 
+def _as_option(f):
+    return click.option("--as", "as_email", metavar="EMAIL", help="Print only what this user may see.")(f)
+
+
+@contextmanager
+def _viewing(as_email: str | None):
+    """A connection and the scope to read with: the whole company as the owner, or, with --as,
+    the application role under that user's scope (row-level security applies)."""
+    from db import users
+    from db.access import app_url
+    from db.engine import make_engine
+    from metrics.scope import company_scope, scope_for
+
+    if as_email is None:
+        with _engine().connect() as conn:
+            yield conn, company_scope(conn)
+        return
+    with _engine().connect() as conn:
+        u = users.get(conn, as_email)
+        if u is None or not u.active:
+            raise UserError(f"no active user {as_email.strip().lower()}")
+        scope = scope_for(conn, u.role, u.home_unit_id, u.person_id)
+    if scope is None:
+        raise UserError(f"{u.email} has no home unit: it sees nothing")
+    engine = make_engine(app_url(database_url()))
+    try:
+        with engine.connect() as conn:
+            yield conn, scope
+    finally:
+        engine.dispose()
+
+
 @main.command()
 @_grain_option
 @_unit_option
 @_format_option
-def kpis(grain: str | None, unit: str | None, fmt: str) -> None:
+@_as_option
+def kpis(grain: str | None, unit: str | None, fmt: str, as_email: str | None) -> None:
     """Every KPI value with its target and status, per unit and period."""
-    from metrics.scope import company_scope
     from metrics.scoring import kpi_rows
 
-    with _engine().connect() as conn:
+    with _viewing(as_email) as (conn, scope):
         _check_unit(conn, unit)
-        rows = kpi_rows(conn, company_scope(conn), unit=unit, grain=grain)
+        rows = kpi_rows(conn, scope, unit=unit, grain=grain)
     rows = sorted(rows, key=lambda r: (r.kpi_id, r.org_unit_id, GRAINS.index(r.grain), r.period_start))
     _emit(KPI_COLUMNS, ([getattr(r, c) for c in KPI_COLUMNS] for r in rows), fmt)
 
@@ -222,14 +367,14 @@ def kpis(grain: str | None, unit: str | None, fmt: str) -> None:
 @_grain_option
 @_unit_option
 @_format_option
-def scores(grain: str | None, unit: str | None, fmt: str) -> None:
+@_as_option
+def scores(grain: str | None, unit: str | None, fmt: str, as_email: str | None) -> None:
     """Pillar scores and the Adoption Index, per unit and period."""
-    from metrics.scope import company_scope
     from metrics.scoring import score_rows
 
-    with _engine().connect() as conn:
+    with _viewing(as_email) as (conn, scope):
         _check_unit(conn, unit)
-        rows = score_rows(conn, company_scope(conn), unit=unit, grain=grain)
+        rows = score_rows(conn, scope, unit=unit, grain=grain)
     rows = sorted(rows, key=lambda r: (r.org_unit_id, GRAINS.index(r.grain), r.period_start))
     _emit(SCORE_COLUMNS, ([getattr(r, c) for c in SCORE_COLUMNS] for r in rows), fmt)
 
