@@ -17,9 +17,9 @@ from cli import KPI_COLUMNS, SCORE_COLUMNS, main
 def run(monkeypatch: pytest.MonkeyPatch):
     """Invoke the CLI against a given database; returns (exit code, stdout, stderr)."""
 
-    def invoke(url: str, *args: str) -> tuple[int, str, str]:
+    def invoke(url: str, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
         monkeypatch.setenv("DATABASE_URL", url)
-        result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+        result = CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
         return result.exit_code, result.stdout, result.stderr
 
     return invoke
@@ -132,7 +132,9 @@ def test_db_url_prints_a_plain_postgresql_url(run, fresh_database) -> None:
     url = fresh_database()
     code, out, _ = run(url, "db", "url")
     assert code == 0
-    assert out.startswith("postgresql://") and "+psycopg" not in out
+    assert out.startswith("postgresql://flywheel_app:") and "+psycopg" not in out
+    code, out, _ = run(url, "db", "url", "--owner")
+    assert code == 0 and out.startswith("postgresql://") and "flywheel_app" not in out
 
 
 def test_table_format_rounds_for_reading_only(run, fresh_database) -> None:
@@ -145,3 +147,64 @@ def test_table_format_rounds_for_reading_only(run, fresh_database) -> None:
     assert lines[0].split() == list(SCORE_COLUMNS)
     assert len(lines) == 1 + 5  # Q4 2025 .. Q4 2026
     assert all(len(cell.split(".")[1]) == 2 for cell in lines[1].split()[3:7] if "." in cell)
+
+
+def test_users_and_kpis_as_a_member_print_only_its_scope(run, fresh_database) -> None:
+    url = fresh_database()
+    assert run(url, "seed", "--profile", "small")[0] == 0
+    assert run(url, "refresh", "--full")[0] == 0
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(url)
+    with eng.connect() as conn:
+        team, email = conn.execute(
+            text(
+                "SELECT p.org_unit_id, p.email FROM people p JOIN org_units u ON u.id = p.org_unit_id"
+                " WHERE u.kind = 'team' AND p.email IS NOT NULL AND NOT p.is_integration ORDER BY p.id LIMIT 1"
+            )
+        ).one()
+        units = conn.execute(text("SELECT count(*) FROM org_units")).scalar_one()
+    eng.dispose()
+    code, out, err = run(
+        url, "user", "add", "--email", email.upper(), "--role", "member", "--password-stdin", stdin="a-long-password\n"
+    )
+    assert code == 0, err
+    assert f"(member, home unit {team}" in out
+    code, out, _ = run(url, "user", "list")
+    assert email.lower() in out and "member" in out
+
+    code, out, err = run(url, "kpis", "--format", "csv", "--as", email)
+    assert code == 0, err
+    assert {r["org_unit_id"] for r in _csv(out)} == {team}
+    code, out, _ = run(url, "scores", "--format", "csv", "--as", email, "--grain", "month")
+    assert {r["org_unit_id"] for r in _csv(out)} == {team}
+    code, out, _ = run(url, "kpis", "--format", "csv")
+    assert len({r["org_unit_id"] for r in _csv(out)}) == units  # the owner sees every unit
+
+    assert run(url, "user", "set-role", email, "manager")[0] == 0
+    assert run(url, "user", "disable", email)[0] == 0
+    code, _, err = run(url, "kpis", "--as", email)
+    assert code == 1 and err.strip() == f"Error: no active user {email.lower()}"
+    code, _, err = run(url, "user", "add", "--email", "x@acme.example", "--role", "member")
+    assert code == 1 and "needs a home unit" in err
+
+
+def test_import_without_refresh_then_a_plain_refresh_equals_a_full_refresh(run, fresh_database, tmp_path: Path) -> None:
+    """The database remembers what an import made stale (it used to leave 725 KPI rows behind)."""
+    url = fresh_database()
+    assert run(url, "seed", "--profile", "small", "--out", str(tmp_path))[0] == 0
+    assert run(url, "import", "canonical", str(tmp_path))[0] == 0
+    people = (tmp_path / "people.csv").read_text().splitlines()
+    header, first = people[0].split(","), people[1].split(",")
+    first[header.index("license_start")] = "2026-06-15"  # one person licensed later than before
+    changed = tmp_path / "changed"
+    changed.mkdir()
+    (changed / "people.csv").write_text("\n".join([people[0], ",".join(first)]) + "\n")
+    code, out, err = run(url, "import", "canonical", str(changed), "--no-refresh")
+    assert code == 0, err
+    code, out, _ = run(url, "refresh")
+    assert code == 0 and "all periods" in out  # a person changed: every period may move
+    incremental = run(url, "kpis", "--format", "csv")[1]
+    assert run(url, "refresh")[1].startswith("KPIs are up to date")
+    assert run(url, "refresh", "--full")[0] == 0
+    assert run(url, "kpis", "--format", "csv")[1] == incremental
