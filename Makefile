@@ -18,7 +18,7 @@ install: $(STAMP)
 ## run: install, start the database (embedded unless DATABASE_URL is set), migrate, seed the demo once, open the app
 run: install
 	$(BIN)/flywheel db upgrade
-	$(BIN)/flywheel seed --profile demo --if-empty
+	$(BIN)/flywheel seed --profile demo --if-empty --demo-accounts
 	$(BIN)/flywheel refresh
 	$(BIN)/flywheel serve
 

@@ -198,6 +198,52 @@ def user_disable(email: str) -> None:
     click.echo(f"{email.strip().lower()} is disabled")
 
 
+DEMO_PASSWORD = "flywheel-demo"
+
+
+@user.command("demo")
+def user_demo() -> None:
+    """Create one demo account per role (password flywheel-demo), once; for the demo organisation only."""
+    with _engine().begin() as conn:
+        _demo_accounts(conn)
+
+
+def _demo_accounts(conn: Connection) -> None:
+    from db import users
+
+    team = conn.execute(
+        text(
+            "SELECT p.org_unit_id AS unit, min(p.id) FILTER (WHERE lower(p.role) = 'manager') AS manager,"
+            " min(p.id) FILTER (WHERE lower(p.role) = 'rep' AND p.license_start IS NOT NULL) AS member"
+            " FROM people p JOIN org_units u ON u.id = p.org_unit_id AND u.kind = 'team'"
+            " WHERE NOT p.is_integration GROUP BY p.org_unit_id"
+            " HAVING count(*) FILTER (WHERE lower(p.role) = 'manager') > 0"
+            " AND count(*) FILTER (WHERE lower(p.role) = 'rep' AND p.license_start IS NOT NULL) > 0"
+            # The demo's story: Sales South lost its sponsor; its teams have the most to show.
+            " ORDER BY EXISTS (SELECT 1 FROM org_closure c WHERE c.unit_id = p.org_unit_id"
+            " AND c.ancestor_id = 'sales-south') DESC, p.org_unit_id LIMIT 1"
+        )
+    ).first()
+    if team is None:
+        raise UserError("no team with a manager and a licensed rep: seed the demo first (flywheel seed)")
+    accounts = [
+        ("admin", None, None),
+        ("lead", None, None),
+        ("sponsor", None, None),
+        ("manager", team.unit, team.manager),
+        ("member", team.unit, team.member),
+    ]
+    for role, unit, person in accounts:
+        email = f"{role}@flywheel.demo"
+        if users.get(conn, email):
+            continue
+        u = users.add(
+            conn, email, role, unit=unit, name=f"Demo {role}", password=DEMO_PASSWORD, person=person, actor=_who()
+        )
+        click.echo(f"{u.email:24} {u.role:8} home unit {u.home_unit_id or 'company'}")
+    click.echo(f"demo accounts ready (password: {DEMO_PASSWORD})")
+
+
 @user.command("password")
 @click.argument("email")
 def user_password(email: str) -> None:
@@ -220,7 +266,8 @@ def user_password(email: str) -> None:
 )
 @click.option("--seed", "seed_value", type=int, default=42, show_default=True, help="Random seed.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has an organisation.")
-def seed(profile: str, out_dir: Path | None, seed_value: int, if_empty: bool) -> None:
+@click.option("--demo-accounts", is_flag=True, help="Also create one demo account per role (`flywheel user demo`).")
+def seed(profile: str, out_dir: Path | None, seed_value: int, if_empty: bool, demo_accounts: bool) -> None:
     """Generate the demo organisation, into the database or as canonical CSV files."""
     import seed as seeding
 
@@ -238,6 +285,8 @@ def seed(profile: str, out_dir: Path | None, seed_value: int, if_empty: bool) ->
                 return
             raise UserError("the database already has an organisation; seed into an empty database")
         counts = seeding.load(conn, profile, seed=seed_value)
+        if demo_accounts:
+            _demo_accounts(conn)
     click.echo(f"seeded profile {profile}: {sum(counts.values()):,} rows ({time.perf_counter() - started:.1f} s)")
 
 

@@ -55,20 +55,20 @@ def add(
     unit: str | None = None,
     name: str | None = None,
     password: str | None = None,
+    person: str | None = None,
     actor: str | None = None,
 ) -> User:
-    """Create a user. The person with the same e-mail, if any, becomes its own person and gives
-    the default home unit. Without a password it can only sign in through the identity provider."""
+    """Create a user. Its person (`person`, else the one with the same e-mail) gives the default
+    home unit. Without a password it can only sign in through the identity provider."""
     email = email.strip().lower()
     if "@" not in email:
         raise UserError(f"{email!r} is not an e-mail address")
     _check_role(role)
     if get(conn, email):
         raise UserError(f"a user {email} exists already")
+    p = schema.people
     person = conn.execute(
-        select(schema.people.c.id, schema.people.c.name, schema.people.c.org_unit_id).where(
-            func.lower(schema.people.c.email) == email
-        )
+        select(p.c.id, p.c.name, p.c.org_unit_id).where(p.c.id == person if person else func.lower(p.c.email) == email)
     ).first()
     unit = unit or (person.org_unit_id if person else None)
     _check_unit(conn, role, unit)
