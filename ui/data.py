@@ -59,12 +59,23 @@ def periods(db_url: str, grain: str, data_version: int) -> list[period_model.Per
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def freshness(db_url: str, data_version: int):
+def window(db_url: str, data_version: int) -> overview_model.Window:
+    """The last refresh's data window (first and last day with data) and when it finished."""
     with engine(db_url).connect() as conn:
-        return period_model.freshness(conn)
+        return overview_model.window(conn)
+
+
+def reachable(db_url: str) -> bool:
+    """Whether the database answers now (never cached: asked while it is down)."""
+    try:
+        version(db_url)
+    except Exception:  # any failure means "not yet"
+        return False
+    return True
 
 
 @st.cache_data(ttl=TTL, show_spinner="Loading KPIs…")
 def overview(db_url: str, scope: Scope, unit: str, grain: str, period_start: date, data_version: int):
     with engine(db_url).connect() as conn:
         return overview_model.overview(conn, scope, unit, grain, period_start)
+

@@ -1,21 +1,29 @@
-"""What every page runs first: who is looking, the database check, and the shared filters."""
+"""What every page runs first: routing, who is looking, the database check, and the shared filters."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 import streamlit as st
 from sqlalchemy import exc
 
 from db.settings import DatabaseUnavailable
+from metrics.overview import Window
 from metrics.periods import Period, Unit, default_period
 from metrics.scope import Scope
 from ui import data, display
 
 GRAINS = ("week", "month", "quarter")
+DEFAULT_GRAIN = "month"
+RETRY_SECONDS = 10  # while the database is down, each open page checks it this often
+UNREACHABLE = (DatabaseUnavailable, exc.OperationalError, exc.InterfaceError)
+_VIEW = "_flywheel_view"  # (unit, grain, period start) last shown, kept across pages
+_NOTICES = "_flywheel_notices"
+log = logging.getLogger("flywheel.ui")
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,8 @@ class Context:
     grain: str
     period: Period
     periods: list[Period]
+    window: Window = field(default_factory=lambda: Window(None, None, None))
+    notices: tuple[str, ...] = ()
 
 
 def viewer(url: str, version: int) -> Viewer:
@@ -45,36 +55,87 @@ def viewer(url: str, version: int) -> Viewer:
     return Viewer("local@flywheel", "Local administrator", "admin", data.company(url, version))
 
 
-def page(title: str) -> Context:
-    """Guard a page and draw the sidebar filters; stops the page with a clear message on failure."""
+def page(title: str, roles: tuple[str, ...] | None = None) -> Context:
+    """Guard a page and draw the sidebar filters; stops the page with a clear message on failure.
+
+    `roles`: the roles the page is open to (None: every signed-in role).
+    """
     st.set_page_config(page_title=f"{title} · Flywheel", page_icon=":material/donut_large:", layout="wide")
+    _route_through_the_entrypoint()
+    with st.sidebar:
+        st.markdown("### :material/donut_large: Flywheel")
     with database_errors():
         url = data.url()
         version = data.version(url)
         who = viewer(url, version)
+        if roles is not None and who.role not in roles:
+            st.error(
+                f"**{display.escape(title)}** is not open to the {display.escape(who.role)} role.",
+                icon=":material/block:",
+            )
+            st.stop()
         units = data.units(url, who.scope, version)
-    if not units:
-        st.info("No organisation yet. Load one with `flywheel import canonical DIR` or `flywheel seed --profile demo`.")
-        st.stop()
-    return _filters(url, version, who, units)
+        if not units:
+            st.info(
+                "No organisation yet. Load one with `flywheel import canonical DIR` or `flywheel seed --profile demo`."
+            )
+            st.stop()
+        return _filters(url, version, who, units)
+
+
+def _route_through_the_entrypoint() -> None:
+    """Make sure streamlit_app.py routed this run.
+
+    With a `pages/` folder next to the entry script, a freshly started Streamlit runs a requested
+    page file *directly* (its legacy multipage mode) until some session has called st.navigation:
+    a deep link to /overview would skip the router. st.navigation ends that mode by clearing this
+    very flag; we clear it too and rerun, so the entry script routes the same page (a page's id is
+    the hash of its URL path in both modes). After the first visit the flag stays cleared.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 @contextmanager
 def database_errors() -> Iterator[None]:
-    """Turn a database failure anywhere in a page into a clear message instead of a traceback."""
+    """Turn a database failure anywhere in a page into a clear message instead of a traceback.
+
+    The message never shows the driver's text (socket paths, host names, ports): that goes to the
+    server log. While the database is unreachable the page checks it every RETRY_SECONDS and comes
+    back by itself; "Try again now" checks at once.
+    """
     try:
         yield
-    except (DatabaseUnavailable, exc.OperationalError, exc.InterfaceError) as e:
+    except UNREACHABLE as e:
+        log.warning("database unreachable: %s", _one_line(e))
         st.error(
-            "**The database cannot be reached.** The dashboard will come back once it is up again.",
+            "**The database cannot be reached.** The dashboard comes back by itself as soon as it is up "
+            f"again (this page checks every {RETRY_SECONDS} seconds).",
             icon=":material/cloud_off:",
         )
-        st.caption(display.escape(_one_line(e)))
+        _watch_database()
+        with st.sidebar:
+            st.caption("The filters come back with the database.")
         st.stop()
     except exc.ProgrammingError as e:
+        log.warning("database not set up: %s", _one_line(e))
         st.error("**The database is not set up.** Run `flywheel db upgrade` (or `make run`).", icon=":material/build:")
-        st.caption(display.escape(_one_line(e)))
         st.stop()
+
+
+@st.fragment(run_every=RETRY_SECONDS)
+def _watch_database() -> None:
+    st.button("Try again now", icon=":material/refresh:", key="retry_database")
+    try:
+        up = data.reachable(data.url())
+    except Exception:  # the embedded server could not start: still down
+        up = False
+    if up:
+        st.rerun(scope="app")
+    st.caption(f"Last checked {datetime.now(UTC):%H:%M:%S} UTC.")
 
 
 def _one_line(e: Exception) -> str:
@@ -82,61 +143,122 @@ def _one_line(e: Exception) -> str:
     return text.splitlines()[0] if text else type(e).__name__
 
 
+def place_in_time(old: Period, candidates: list[Period]) -> Period:
+    """The period of another grain that stands for the same place in time as `old`.
+
+    Coarser: the period holding old's middle day (May 2026 -> Q2 2026). Finer: the last period
+    whose middle day lies in old (Q2 2026 -> June 2026). Outside the data: the nearest one.
+    """
+
+    def mid(p: Period) -> date:
+        return p.start + (p.end - p.start) / 2
+
+    inside = [p for p in candidates if old.start <= mid(p) <= old.end]
+    if inside:
+        return inside[-1]
+    holding = [p for p in candidates if p.start <= mid(old) <= p.end]
+    if holding:
+        return holding[0]
+    return min(candidates, key=lambda p: abs((mid(p) - mid(old)).days))
+
+
+def _param(name: str) -> str | None:
+    value = st.query_params.get(name)
+    return value if value else None
+
+
+def _said(value: str) -> str:
+    """A query parameter as quoted in a notice: short and markdown-safe."""
+    return display.escape(value if len(value) <= 40 else value[:39] + "…")
+
+
 def _filters(url: str, version: int, who: Viewer, units: list[Unit]) -> Context:
-    qp = st.query_params
+    state = st.session_state
     by_id = {u.id: u for u in units}
     ids = list(by_id)
+    last = state.get(_VIEW)
+    notices: list[str] = []
+
+    # Unit: the widget's value, else the URL's, else the one shown on the last page, else the top.
+    if state.get("unit") in by_id:
+        unit_id = state["unit"]
+    elif (asked := _param("unit")) is not None:
+        unit_id = asked if asked in by_id else ids[0]
+        if asked not in by_id:
+            notices.append(f"Unit **{_said(asked)}** not found — showing {display.escape(by_id[ids[0]].name)}.")
+    elif last and last[0] in by_id:
+        unit_id = last[0]
+    else:
+        unit_id = ids[0]
+
+    if state.get("grain") in GRAINS:
+        grain = state["grain"]
+    elif (asked := _param("grain")) is not None:
+        grain = asked if asked in GRAINS else DEFAULT_GRAIN
+        if asked not in GRAINS:
+            notices.append(f"Grain **{_said(asked)}** not found — showing {grain}.")
+    elif last:
+        grain = last[1]
+    else:
+        grain = DEFAULT_GRAIN
+
+    all_periods = data.periods(url, grain, version)
+    if not all_periods:
+        st.info("No KPI values yet. Run `flywheel refresh`.")
+        st.stop()
+    window = data.window(url, version)
+    by_start = {p.start.isoformat(): p for p in all_periods}
+    key = f"period_{grain}"
+    if last and last[1] != grain and last[2] is not None:
+        # The grain changed: keep the place in time (May 2026 -> Q2 2026), not the latest period.
+        period = place_in_time(last[2], all_periods)
+    elif state.get(key) in by_start:
+        period = by_start[state[key]]
+    elif (asked := _param("period")) is not None:
+        period = by_start.get(asked) or _holding(asked, all_periods) or default_period(all_periods)
+        if asked not in by_start:
+            notices.append(f"Period **{_said(asked)}** not found — showing {period.label}.")
+    elif last and last[1] == grain and last[2] is not None and last[2].start.isoformat() in by_start:
+        period = by_start[last[2].start.isoformat()]
+    else:
+        period = default_period(all_periods)
+
+    # The widgets show what was decided above (their state is set before they are drawn).
+    state["unit"], state["grain"], state[key] = unit_id, grain, period.start.isoformat()
+    newest_first = [p.start.isoformat() for p in reversed(all_periods)]
     with st.sidebar:
-        st.markdown("### :material/donut_large: Flywheel")
-        unit_id = st.selectbox(
-            "Org unit",
-            ids,
-            index=ids.index(qp.get("unit")) if qp.get("unit") in by_id else 0,
-            format_func=lambda i: "\u2003" * by_id[i].depth + by_id[i].name,
-            key="unit",
-            persist_state="session",
-        )
-        grain = st.segmented_control(
-            "Grain",
-            GRAINS,
-            default=qp.get("grain") if qp.get("grain") in GRAINS else "month",
-            format_func=str.title,
-            key="grain",
-            persist_state="session",
-            required=True,
-        )
-        all_periods = data.periods(url, grain, version)
-        if not all_periods:
-            st.info("No KPI values yet. Run `flywheel refresh`.")
-            st.stop()
-        newest_first = list(reversed(all_periods))
-        starts = [p.start.isoformat() for p in newest_first]
-        wanted = qp.get("period") if qp.get("period") in starts else default_period(all_periods).start.isoformat()
-        chosen = st.selectbox(
-            "Period",
-            starts,
-            index=starts.index(wanted),
-            format_func=lambda s: _period_option(newest_first[starts.index(s)]),
-            key=f"period_{grain}",
-            persist_state="session",
-        )
+        st.selectbox("Org unit", ids, format_func=lambda i: "\u2003" * by_id[i].depth + by_id[i].name, key="unit")
+        st.segmented_control("Grain", GRAINS, format_func=str.title, key="grain", required=True)
+        st.selectbox("Period", newest_first, format_func=lambda s: _period_option(by_start[s], window), key=key)
         st.caption(f"Signed in as {who.name} · {who.role}")
-    period = newest_first[starts.index(chosen)]
-    st.query_params.update({"unit": unit_id, "grain": grain, "period": chosen})
-    return Context(who, url, version, by_id[unit_id], grain, period, all_periods)
+
+    view = (unit_id, grain, period)
+    state[_VIEW] = view
+    # A notice stays until the view changes (a rerun must not make it vanish unread).
+    if notices:
+        state[_NOTICES] = (view, notices)
+    elif (kept := state.get(_NOTICES)) and kept[0] == view:
+        notices = kept[1]
+    else:
+        state.pop(_NOTICES, None)
+    for n in notices:
+        st.info(n, icon=":material/link_off:")
+    st.query_params.update({"unit": unit_id, "grain": grain, "period": period.start.isoformat()})
+    return Context(who, url, version, by_id[unit_id], grain, period, all_periods, window, tuple(notices))
 
 
-def _period_option(p: Period) -> str:
-    return p.label + (" · partial" if p.partial else "")
+def _holding(asked: str, all_periods: list[Period]) -> Period | None:
+    """The period that holds a date given in the URL (2026-02-10 -> February 2026), if it is one."""
+    try:
+        d = date.fromisoformat(asked)
+    except ValueError:
+        return None
+    return next((p for p in all_periods if p.start <= d <= p.end), None)
 
 
-def period_caption(ctx: Context, window_end: date | None, refreshed) -> str:
-    """'October 2026 (month) · data to 31 Oct 2026 · refreshed 08:12'."""
-    parts = [f"{ctx.period.label} ({ctx.grain})"]
-    if ctx.period.partial:
-        parts.append("**partial period**")
-    if window_end:
-        parts.append(f"data to {window_end.day} {window_end:%b %Y}")
-    if refreshed:
-        parts.append(f"refreshed {refreshed:%d %b %H:%M} UTC")
-    return " · ".join(parts)
+def _period_option(p: Period, window: Window) -> str:
+    if window.cut_at_end(p):
+        return f"{p.label} · so far"
+    if window.cut_at_start(p):
+        return f"{p.label} · from {display.day(window.start)}"
+    return p.label
