@@ -294,3 +294,16 @@ def test_user_rules(owner: Engine) -> None:
         assert changed.role == "manager"
         assert audit.recent(conn, 1)[0].details == {"old": "member", "new": "manager", "unit": "T2"}
         conn.rollback()
+
+
+def test_the_application_role_adds_target_records_but_never_changes_them(app: Engine) -> None:
+    with app.connect() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO targets (kpi_id, org_unit_id, effective_from, value, reason, recorded_by)"
+                " VALUES ('adoption_rate', 'T1', '2026-04-01', 75, 'test', 'lead@acme.test')"
+            )
+        )
+        with pytest.raises(exc.IntegrityError):
+            conn.execute(text("UPDATE targets SET value = 1"))
+        conn.rollback()
