@@ -304,6 +304,6 @@ def test_the_application_role_adds_target_records_but_never_changes_them(app: En
                 " VALUES ('adoption_rate', 'T1', '2026-04-01', 75, 'test', 'lead@acme.test')"
             )
         )
-        with pytest.raises(exc.IntegrityError):
+        with pytest.raises(exc.ProgrammingError, match="permission denied"):
             conn.execute(text("UPDATE targets SET value = 1"))
         conn.rollback()
