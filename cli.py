@@ -465,18 +465,20 @@ def _short(cell: str) -> str:
     "--warm/--no-warm",
     default=True,
     show_default=True,
-    help="Run the default page once in a headless session before announcing the app, so the first page is not a cold one.",
+    help="Import the pages' modules and run the default page once in a headless session before announcing the app, "
+    "so that the first page is not a cold one.",
 )
 def serve(port: int, open_browser: bool, warm: bool) -> None:
     """Start the dashboard; Ctrl-C, SIGTERM or SIGHUP stops it (and the embedded database after it)."""
     # Without DATABASE_URL this starts (or joins) the embedded server. This process holds it until
     # it exits, which is only after Streamlit has stopped: the database is up for as long as the app.
     env = {**os.environ, "DATABASE_URL": database_url()}
-    # Always headless: a non-headless Streamlit asks for an e-mail on the terminal first.
+    # Always headless: a non-headless Streamlit asks for an e-mail on the terminal first. Warm:
+    # `streamlit run` that imports the pages' modules first (ui/warm.py).
     cmd = [
         sys.executable,
         "-m",
-        "streamlit",
+        "ui.warm" if warm else "streamlit",
         "run",
         str(ROOT / "streamlit_app.py"),
         f"--server.port={port}",
