@@ -167,6 +167,9 @@ def _scorecard(kpis: pd.DataFrame, period: Period, previous: Period | None) -> p
         history = kpis[kpis["kpi_id"] == k.id].sort_values("period_start")
         now = history[history["period_start"] == period.start]
         if now.empty:
+            # Row-level security hides a suppressed value entirely (too few respondents): the
+            # viewer learns nothing of it, not even its base or its target.
+            out.append(_hidden(k))
             continue
         now = now.iloc[0]
         before = (
@@ -195,6 +198,26 @@ def _scorecard(kpis: pd.DataFrame, period: Period, previous: Period | None) -> p
             }
         )
     return pd.DataFrame(out)
+
+
+def _hidden(k) -> dict:
+    return {
+        "kpi_id": k.id,
+        "pillar": k.pillar,
+        "title": k.title,
+        "unit": k.unit,
+        "value": None,
+        "target": None,
+        "status": "no_data",
+        "attainment": None,
+        "score": None,
+        "previous_value": None,
+        "delta": None,
+        "numerator": 0.0,
+        "denominator": 0.0,
+        "trend": [],
+        "trend_targets": [],
+    }
 
 
 def _num(v) -> float | None:

@@ -100,3 +100,27 @@ def conn(engine: Engine) -> Iterator[Connection]:
 def fresh_database() -> Callable[[], str]:
     """Factory for a separate migrated database, for tests that must commit."""
     return create_database
+
+
+TEST_PASSWORD = "a-test-password"
+
+
+def add_user(owner_url: str, email: str, role: str, *, unit: str | None = None, person: str | None = None) -> str:
+    """Create a Flywheel user (password TEST_PASSWORD) in the database behind `owner_url`."""
+    from db import users
+
+    eng = make_engine(owner_url)
+    with eng.begin() as conn:
+        if users.get(conn, email) is None:
+            users.add(conn, email, role, unit=unit, person=person, password=TEST_PASSWORD)
+    eng.dispose()
+    return email
+
+
+def sign_in(at, email: str):
+    """Sign an AppTest session in as `email`, as the sign-in form would."""
+    import time
+
+    now = time.time()
+    at.session_state["_flywheel_session"] = {"email": email, "started": now, "seen": now}
+    return at

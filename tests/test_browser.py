@@ -114,9 +114,20 @@ def browser():
         b.close()
 
 
+def _sign_in(page, email: str = "admin@acme.test") -> None:
+    """Fill the sign-in form (a new browser session has no Flywheel session yet)."""
+    from tests.conftest import TEST_PASSWORD
+
+    page.get_by_role("textbox", name="E-mail").fill(email)
+    page.get_by_role("textbox", name="Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
 def _open(browser, url: str, width: int = 1440, height: int = 1000):
     page = browser.new_page(viewport={"width": width, "height": height})
     page.goto(url)
+    page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+    _sign_in(page)
     page.get_by_test_id("stVegaLiteChart").first.wait_for(timeout=30_000)
     page.locator("[data-testid=tile-index], [data-testid=no-index]").first.wait_for(timeout=30_000)
     return page
@@ -220,8 +231,10 @@ def test_the_page_comes_back_by_itself_when_the_database_does(browser, tmp_path:
         page = _open(browser, base + "/overview")
         assert page.get_by_role("heading", name="Acme Test", exact=True).count() == 1
         db.stop()
-        page.reload()
+        # Any rerun finds the database gone (a reload would start a new, signed-out session).
+        page.get_by_test_id("stSidebar").get_by_text("Week", exact=True).click()
         page.get_by_text("The database cannot be reached.").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Try again now").wait_for(timeout=10_000)
         assert "Flywheel" in page.get_by_test_id("stSidebar").locator("h3").first.inner_text()
         assert page.get_by_role("button", name="Try again now").count() == 1
         body = page.get_by_test_id("stMain").inner_text()

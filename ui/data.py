@@ -8,6 +8,7 @@ from datetime import date
 import streamlit as st
 from sqlalchemy import Engine
 
+from db.access import app_url
 from db.engine import make_engine
 from db.settings import database_url
 from metrics import overview as overview_model
@@ -20,11 +21,12 @@ TTL = 600
 @st.cache_resource(show_spinner=False)
 def _url_for(env_url: str | None) -> str:
     # Starting the embedded server is slow: once per process and DATABASE_URL value.
-    return database_url()
+    return app_url(database_url())
 
 
 def url() -> str:
-    """The database URL in use (DATABASE_URL, or the embedded server)."""
+    """The URL the dashboard reads with: the application role (row-level security applies) on
+    DATABASE_URL's database, or on the embedded server's."""
     return _url_for(os.environ.get("DATABASE_URL"))
 
 
@@ -79,3 +81,10 @@ def overview(db_url: str, scope: Scope, unit: str, grain: str, period_start: dat
     with engine(db_url).connect() as conn:
         return overview_model.overview(conn, scope, unit, grain, period_start)
 
+
+@st.cache_data(ttl=TTL, show_spinner="Loading your team…")
+def my_team(db_url: str, scope: Scope, unit: str, grain: str, period_start: date, data_version: int):
+    from metrics import my_team as my_team_model
+
+    with engine(db_url).connect() as conn:
+        return my_team_model.my_team(conn, scope, unit, grain, period_start)

@@ -20,6 +20,13 @@ ATTENTION_SHOWN = 5  # the worst first; the rest are one glance away in the scor
 MOVERS_SHOWN = 4  # KPIs named in "Why it moved"
 NAMES_SHOWN = 3  # unit names listed in one tie before "and N more"
 STATUS_WORDS = {"green": "On target", "amber": "Near target", "red": "Off target", "no_data": "No data"}
+# Table cells: red and amber are the only strong colours; green stays quiet.
+STATUS_STYLE = {
+    "Off target": "background-color: #fbd9d3; color: #8a1c0a; font-weight: 600",
+    "Near target": "background-color: #fdebc8; color: #7a4b00; font-weight: 600",
+    "On target": "color: #2e6b3a",
+    "No data": "color: #6b7280",
+}
 GRAIN_WORDS = {"week": ("week", "weeks"), "month": ("month", "months"), "quarter": ("quarter", "quarters")}
 # Units as a reader sees them after a value, and after a change of value.
 VALUE_UNITS = {"percent": "%", "mean": "/5", "per_100_users_30d": "/100 users/30 days", "per_30d": "/30 days"}
@@ -122,8 +129,10 @@ def kpi_value(k: Kpi, value: float | None, target: float | None = None, status: 
     return f"{number(k, value, target, status)} {VALUE_UNITS[k.value_kind]}"
 
 
-def kpi_target(k: Kpi, target: float) -> str:
-    """A target as it was set, in its unit: '80 %', '72.5 %', '4 /5'."""
+def kpi_target(k: Kpi, target: float | None) -> str:
+    """A target as it was set, in its unit: '80 %', '72.5 %', '4 /5'; '–' when not shown."""
+    if _missing(target):
+        return "–"
     text = f"{target:.4f}".rstrip("0").rstrip(".")
     return f"{text} {VALUE_UNITS[k.value_kind]}"
 

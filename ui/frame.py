@@ -14,8 +14,8 @@ from sqlalchemy import exc
 from db.settings import DatabaseUnavailable
 from metrics.overview import Window
 from metrics.periods import Period, Unit, default_period
-from metrics.scope import Scope
-from ui import data, display
+from ui import auth, data, display
+from ui.auth import Viewer
 
 GRAINS = ("week", "month", "quarter")
 DEFAULT_GRAIN = "month"
@@ -24,14 +24,6 @@ UNREACHABLE = (DatabaseUnavailable, exc.OperationalError, exc.InterfaceError)
 _VIEW = "_flywheel_view"  # (unit, grain, period start) last shown, kept across pages
 _NOTICES = "_flywheel_notices"
 log = logging.getLogger("flywheel.ui")
-
-
-@dataclass(frozen=True)
-class Viewer:
-    email: str
-    name: str
-    role: str
-    scope: Scope
 
 
 @dataclass(frozen=True)
@@ -47,14 +39,6 @@ class Context:
     notices: tuple[str, ...] = ()
 
 
-def viewer(url: str, version: int) -> Viewer:
-    """The person looking at the page, recomputed on every page (pages never trust the router).
-
-    Until sign-in arrives, a local install has one user: an administrator of the whole company.
-    """
-    return Viewer("local@flywheel", "Local administrator", "admin", data.company(url, version))
-
-
 def page(title: str, roles: tuple[str, ...] | None = None) -> Context:
     """Guard a page and draw the sidebar filters; stops the page with a clear message on failure.
 
@@ -62,13 +46,14 @@ def page(title: str, roles: tuple[str, ...] | None = None) -> Context:
     """
     st.set_page_config(page_title=f"{title} · Flywheel", page_icon=":material/donut_large:", layout="wide")
     _route_through_the_entrypoint()
-    with st.sidebar:
-        st.markdown("### :material/donut_large: Flywheel")
     with database_errors():
         url = data.url()
         version = data.version(url)
-        who = viewer(url, version)
+        who = auth.viewer(url)
         if roles is not None and who.role not in roles:
+            if who.viewing_as:  # an administrator just switched to "view as" from a page the user may not open
+                st.switch_page("pages/overview.py")
+            _account(url, who)
             st.error(
                 f"**{display.escape(title)}** is not open to the {display.escape(who.role)} role.",
                 icon=":material/block:",
@@ -76,11 +61,35 @@ def page(title: str, roles: tuple[str, ...] | None = None) -> Context:
             st.stop()
         units = data.units(url, who.scope, version)
         if not units:
+            _account(url, who)
             st.info(
                 "No organisation yet. Load one with `flywheel import canonical DIR` or `flywheel seed --profile demo`."
             )
             st.stop()
-        return _filters(url, version, who, units)
+        ctx = _filters(url, version, who, units)
+        _account(url, who)
+        return ctx
+
+
+def _account(url: str, who: Viewer) -> None:
+    """Who is signed in, sign-out, and the banner while an administrator views as someone else."""
+    with st.sidebar:
+        if who.viewing_as:
+            st.warning(
+                f"Viewing as **{display.escape(who.email)}** ({who.role}): you see exactly what they see.",
+                icon=":material/visibility:",
+            )
+            st.button("Stop viewing as", key="stop_view_as", on_click=auth.stop_view_as)
+        else:
+            st.caption(f"Signed in as {display.escape(who.name)} · {who.role}")
+            st.button(
+                "Sign out",
+                key="sign_out",
+                type="tertiary",
+                icon=":material/logout:",
+                on_click=auth.sign_out,
+                args=(url, who),
+            )
 
 
 def _route_through_the_entrypoint() -> None:
@@ -230,7 +239,6 @@ def _filters(url: str, version: int, who: Viewer, units: list[Unit]) -> Context:
         st.selectbox("Org unit", ids, format_func=lambda i: "\u2003" * by_id[i].depth + by_id[i].name, key="unit")
         st.segmented_control("Grain", GRAINS, format_func=str.title, key="grain", required=True)
         st.selectbox("Period", newest_first, format_func=lambda s: _period_option(by_start[s], window), key=key)
-        st.caption(f"Signed in as {who.name} · {who.role}")
 
     view = (unit_id, grain, period)
     state[_VIEW] = view
