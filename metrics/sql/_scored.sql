@@ -10,13 +10,18 @@ WITH visible AS (
     SELECT ancestor_id FROM org_closure
     WHERE unit_id = ANY(CAST(:roots AS text[])) AND CAST(:ancestors AS boolean)
 ),
+-- The units asked for (one unit, or a unit's children), before their rows are read by key.
+asked AS (
+    SELECT unit_id FROM visible
+    WHERE (CAST(:unit AS text) IS NULL OR unit_id = CAST(:unit AS text))
+      AND (CAST(:parent AS text) IS NULL
+           OR unit_id IN (SELECT id FROM org_units WHERE parent_id = CAST(:parent AS text)))
+),
 v AS (
     SELECT kv.*
-    FROM kpi_values kv
-    JOIN visible vis ON vis.unit_id = kv.org_unit_id
-    WHERE (CAST(:unit AS text) IS NULL OR kv.org_unit_id = CAST(:unit AS text))
-      AND (CAST(:parent AS text) IS NULL OR kv.org_unit_id IN (SELECT id FROM org_units WHERE parent_id = CAST(:parent AS text)))
-      AND (CAST(:grain AS text) IS NULL OR kv.grain = CAST(:grain AS text))
+    FROM asked a
+    JOIN kpi_values kv ON kv.org_unit_id = a.unit_id
+    WHERE (CAST(:grain AS text) IS NULL OR kv.grain = CAST(:grain AS text))
       AND (CAST(:period_from AS date) IS NULL OR kv.period_start >= CAST(:period_from AS date))
       AND (CAST(:period_to AS date) IS NULL OR kv.period_start <= CAST(:period_to AS date))
 ),
