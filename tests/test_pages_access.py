@@ -233,3 +233,18 @@ def test_admin_adds_a_user_with_a_clear_error_for_a_bad_one(app: AppTest) -> Non
     app.text_input[[t.label for t in app.text_input].index("E-mail")].input("p8@acme.test")
     app.button[[b.label for b in app.button].index("Add user")].click().run()
     assert "a user p8@acme.test exists already" in [e.value for e in app.error]
+
+
+def test_caches_never_serve_one_scopes_rows_to_another(org_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two sessions in one process share Streamlit's caches: the member still sees only its team."""
+    monkeypatch.setenv("DATABASE_URL", org_url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    admin = _run(sign_in(AppTest.from_file(APP, default_timeout=60), "admin@acme.test"), unit="C", **FEB)
+    assert admin.title[0].value == "Acme"
+    member = _run(sign_in(AppTest.from_file(APP, default_timeout=60), "member@acme.test"), unit="C", **FEB)
+    assert member.title[0].value == "North"
+    assert _options(member.sidebar.selectbox(key="unit")) == ["North"]
+    member.switch_page("pages/my_team.py").run()
+    assert "Acme" in member.dataframe[0].value.columns  # the company's aggregate, to compare with
+    assert "P4" not in _texts(member)  # but never a teammate
