@@ -238,6 +238,18 @@ feedback = Table(
     CheckConstraint("resolved_on IS NULL OR resolved_on >= raised_on", name="resolved_after_raised"),
 )
 
+# Every unit with each of its ancestors, itself included (depth 0): rebuilt from org_units by a
+# statement-level trigger (migration 0007), read by the refresh, the scoring and row security.
+org_closure = Table(
+    "org_closure",
+    metadata,
+    Column("ancestor_id", String, nullable=False),
+    Column("unit_id", String, nullable=False),
+    Column("depth", Integer, nullable=False),
+    PrimaryKeyConstraint("ancestor_id", "unit_id"),
+)
+Index("ix_org_closure_unit_id", org_closure.c.unit_id, org_closure.c.depth)
+
 # The pillars and the KPI catalogue, synced from metrics.registry so that SQL can join defaults.
 pillars = Table(
     "pillars",
@@ -330,13 +342,43 @@ import_batches = Table(
     _count("rows_updated"),
     _count("rows_unchanged"),
     _count("rows_rejected"),
+    _count("rows_skipped"),  # left out on purpose by a vendor adapter (migration 0006)
     Column("status", String, nullable=False),
     Column("message", Text),
     Column("imported_by", String),
     Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("finished_at", DateTime(timezone=True)),
     Column("details", JSONB),
-    CheckConstraint(_in("status", ("running", "succeeded", "failed")), name="status"),
+    CheckConstraint(_in("status", ("running", "succeeded", "failed", "undone")), name="status"),
+)
+
+# Provenance (migration 0006): each raw row carries the import batch that last wrote it. No foreign key,
+# whose per-row check would double the cost of a bulk import; batches are never deleted.
+RAW_TABLES = (
+    org_units,
+    people,
+    courses,
+    crm_activity,
+    training_completions,
+    meetings,
+    communications,
+    recognitions,
+    pulse_responses,
+    data_quality,
+    feedback,
+    targets,
+    pillar_weights,
+)
+for _raw in RAW_TABLES:
+    _raw.append_column(Column("import_batch_id", Integer))
+
+# The previous version of every row an import batch updated, so that the batch can be undone.
+import_undo = Table(
+    "import_undo",
+    metadata,
+    Column("batch_id", Integer, ForeignKey("import_batches.id"), nullable=False, index=True),
+    Column("table_name", String, nullable=False),
+    Column("row", JSONB, nullable=False),
 )
 
 # One row per refresh: the data version that keys every page cache, and the window it saw.
