@@ -296,35 +296,177 @@ def _has_organisation(conn: Connection) -> bool:
 
 @main.group("import")
 def import_() -> None:
-    """Load data files."""
+    """Load data files: canonical CSV files and vendor exports, all or nothing; undo; history."""
+
+
+VENDOR_SOURCES = (
+    "salesforce-users",
+    "salesforce-login-history",
+    "hubspot-login-history",
+    "xapi",
+    "ics",
+)
+
+
+def _import_options(f):
+    for option in reversed(
+        (
+            click.option("--unit", metavar="ID", help="ics: the org unit whose calendar this is."),
+            click.option("--tz", "tz", metavar="ZONE", default="UTC", show_default=True, help="Zone of local times."),
+            click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="ics: held up to this day (default today)."),
+            click.option("--dry-run", is_flag=True, help="Validate and count; write nothing."),
+            click.option(
+                "--errors",
+                "errors_file",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Write every bad row (file, line, column, value, message) to this CSV file.",
+            ),
+            click.option("--no-refresh", is_flag=True, help="Load only; recompute the KPIs later."),
+        )
+    ):
+        f = option(f)
+    return f
 
 
 @import_.command("canonical")
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--no-refresh", is_flag=True, help="Load only; recompute the KPIs later.")
-def import_canonical(folder: Path, no_refresh: bool) -> None:
-    """Load every canonical CSV file in FOLDER, all or nothing."""
-    from db.canonical import ImportFailed, import_folder, record_failure
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@_import_options
+def import_canonical(path: Path, unit, tz, as_of, dry_run, errors_file, no_refresh) -> None:
+    """Load every canonical CSV file in PATH (a folder, or one canonical file), all or nothing."""
+    from db.canonical import import_files, import_folder
+
+    if unit or as_of:
+        raise UserError("--unit and --as-of apply to the ics source only")
+
+    def load(conn: Connection):
+        if path.is_dir():
+            return import_folder(conn, path, imported_by=_who(), dry_run=dry_run)
+        return import_files(conn, [path], imported_by=_who(), dry_run=dry_run)
+
+    _run_import("canonical", load, dry_run, errors_file, no_refresh)
+
+
+def _vendor_command(source: str) -> None:
+    @import_.command(
+        source, help=f"Load a {source} export from PATH, all or nothing (unmatched rows are skipped and listed)."
+    )
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @_import_options
+    def command(path: Path, unit, tz, as_of, dry_run, errors_file, no_refresh) -> None:
+        from db.importers import Options, import_path
+        from db.importers.vendor import zone
+
+        if source != "ics" and (unit or as_of):
+            raise UserError("--unit and --as-of apply to the ics source only")
+        try:
+            zone(tz)
+        except ValueError as e:
+            raise UserError(str(e)) from None
+        options = Options(
+            imported_by=_who(), tz=tz, unit=unit, as_of=as_of.date() if as_of else None, dry_run=dry_run
+        )
+        _run_import(source, lambda conn: import_path(conn, source, path, options), dry_run, errors_file, no_refresh)
+
+
+for _source in VENDOR_SOURCES:
+    _vendor_command(_source)
+
+
+def _run_import(source: str, load, dry_run: bool, errors_file: Path | None, no_refresh: bool) -> None:
+    """Validate and write in one transaction, refresh what the import touched, report; one line on failure."""
+    from db.importers.batches import record_failure
+    from db.importers.report import REPORT_COLUMNS, ImportFailed
     from metrics.refresh import refresh
 
     engine = _engine(maintenance=True)
+    progress = _Progress(("read and check", "write", "refresh"))
     try:
         with engine.begin() as conn:
-            report = import_folder(conn, folder, imported_by=_who())
+            progress.step()
+            report = load(conn)
+            progress.step()
             result = None
-            if report.changed and not no_refresh:
+            if report.changed and not no_refresh and not dry_run:
                 # The periods the import touched were recorded as stale by the database itself.
                 result = refresh(conn)
+            progress.done()
     except ImportFailed as e:
-        with engine.begin() as conn:
-            record_failure(conn, e, imported_by=_who())
-        raise UserError(str(e)) from None
+        progress.done()
+        if errors_file is not None:
+            errors_file.write_text(e.to_csv(), encoding="utf-8")
+        if not dry_run:
+            with engine.begin() as conn:
+                record_failure(conn, e, imported_by=_who(), source=source)
+        for line in str(e).splitlines()[1:]:
+            click.echo(line, err=True)
+        hint = f"; every bad row is in {errors_file}" if errors_file else "; --errors FILE writes every bad row as CSV"
+        raise UserError(e.headline() + hint) from None
+    if errors_file is not None:
+        errors_file.write_text(",".join(REPORT_COLUMNS) + "\n", encoding="utf-8")
     for line in report.summary_lines():
         click.echo(line)
+    for s in report.skipped[:20]:
+        click.echo(f"skipped: {s.file}{f' line {s.line}' if s.line else ''}: {s.reason} ({s.value})")
+    if len(report.skipped) > 20:
+        click.echo(f"skipped: ... and {len(report.skipped) - 20} more")
     if result is not None:
         click.echo(f"refreshed {result.rows:,} KPI rows in {result.seconds:.2f} s")
-    elif not report.changed:
+    elif not report.changed and not dry_run:
         click.echo("nothing changed; KPIs left as they were")
+
+
+class _Progress:
+    """A progress bar on a terminal (stderr), nothing otherwise."""
+
+    def __init__(self, steps: tuple[str, ...]) -> None:
+        self.steps, self.at = steps, 0
+        self.bar = click.progressbar(length=len(steps), label=steps[0], file=sys.stderr) if sys.stderr.isatty() else None
+        if self.bar is not None:
+            self.bar.__enter__()
+
+    def step(self) -> None:
+        if self.bar is not None and self.at < len(self.steps):
+            self.bar.label = self.steps[self.at]
+            self.bar.update(1)
+        self.at += 1
+
+    def done(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@import_.command("undo")
+@click.argument("source")
+def import_undo(source: str) -> None:
+    """Undo the last import of SOURCE: delete the rows it inserted, restore the rows it updated."""
+    from db.importers.batches import UndoRefused, undo_last
+    from metrics.refresh import refresh
+
+    with _engine(maintenance=True).begin() as conn:
+        try:
+            done = undo_last(conn, source, actor=_who())
+        except UndoRefused as e:
+            raise UserError(str(e)) from None
+        result = refresh(conn)
+    click.echo(
+        f"undid batch {', '.join(map(str, done.batch_ids))}: {done.deleted:,} rows deleted, "
+        f"{done.restored:,} restored; refreshed {result.rows:,} KPI rows"
+    )
+
+
+@import_.command("history")
+@click.option("--source", help="Only this source.")
+@click.option("--limit", type=int, default=20, show_default=True)
+def import_history(source: str | None, limit: int) -> None:
+    """The latest import batches with status and counts."""
+    from db.importers.batches import history
+
+    with _engine().connect() as conn:
+        rows = history(conn, source=source, limit=limit)
+    columns = ("id", "source", "file_name", "status", "rows_read", "rows_inserted", "rows_updated", "rows_unchanged",
+               "rows_skipped", "rows_rejected", "imported_by", "finished_at")
+    _emit(columns, ([getattr(r, c) for c in columns] for r in rows), "table")
 
 
 def _who() -> str:
@@ -584,6 +726,80 @@ def _wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 60) -> bool
         except OSError:
             time.sleep(0.1)
     return False
+
+
+@main.group("targets")
+def targets_group() -> None:
+    """Targets: export them, import a canonical targets.csv (histories: every change adds a record)."""
+
+
+@targets_group.command("export")
+@_format_option
+def targets_export(fmt: str) -> None:
+    """Print the targets as a canonical targets.csv: per KPI, unit and effective date, the record
+    in force (the one recorded last). Importing the output again adds nothing."""
+    from db import audit
+    from metrics.targets import EXPORT_COLUMNS, export_rows
+
+    with _engine().begin() as conn:
+        rows = export_rows(conn)
+        audit.record(conn, _who(), "targets.export", None, rows=len(rows), format=fmt)
+    _emit(EXPORT_COLUMNS, rows, fmt)
+
+
+@targets_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def targets_import(file: Path) -> None:
+    """Add the rows of a canonical targets.csv FILE (any file name) to the target history, all or
+    nothing: one invalid row and nothing is written. A row equal to its key's latest record adds nothing."""
+    _import_history(file, "targets.csv", "targets.import")
+
+
+@main.group("weights")
+def weights_group() -> None:
+    """Pillar weights: import a canonical pillar_weights.csv (a history of full sets summing to 100)."""
+
+
+@weights_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def weights_import(file: Path) -> None:
+    """Add the weight sets of a canonical pillar_weights.csv FILE (any file name), all or nothing."""
+    _import_history(file, "pillar_weights.csv", "weights.import")
+
+
+def _import_history(file: Path, canonical: str, action: str) -> None:
+    """Validate and append one history file with the canonical importer; audited either way.
+    Scores follow at once: targets and weights are read when scoring, no refresh is needed."""
+    from db import audit
+    from db.canonical import ImportFailed, import_bytes, record_failure
+
+    def named(line: str) -> str:  # the importer names the canonical file; say the user's
+        return file.name + line[len(canonical) :] if line.startswith(canonical) else line
+
+    engine = _engine(maintenance=True)
+    try:
+        with engine.begin() as conn:
+            report = import_bytes(conn, {canonical: file.read_bytes()}, imported_by=_who())
+            (result,) = report.files
+            audit.record(
+                conn,
+                _who(),
+                action,
+                file.name,
+                rows=result.rows_read,
+                inserted=result.inserted,
+                unchanged=result.unchanged,
+                batch=result.batch_id,
+            )
+    except ImportFailed as e:
+        with engine.begin() as conn:
+            record_failure(conn, e, imported_by=_who())
+            audit.record(conn, _who(), action + ".failed", file.name, errors=e.error_count)
+        raise UserError("\n".join(named(line) for line in str(e).splitlines())) from None
+    for line in report.summary_lines():
+        click.echo(named(line))
+    if not report.changed:
+        click.echo("nothing added: every row equals its latest record")
 
 
 if __name__ == "__main__":

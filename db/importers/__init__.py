@@ -1,4 +1,57 @@
 """Importers: read, contract, checks, report, write and batches, and one module per source.
 
-Sources: `canonical` (the project's own CSV files) and the vendor adapters in SOURCES.
+`import_file(conn, source, name, data, options)` runs any vendor adapter; the canonical CSV files go through
+`db.canonical` (a folder or files). Both validate the whole file first and write all or nothing, in the
+caller's transaction, recording one import batch per file.
 """
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Connection
+
+from db.importers.hubspot import HubSpotLoginHistory
+from db.importers.ics import Ics
+from db.importers.read import Limits, Source
+from db.importers.report import FileResult, ImportFailed, ImportReport, RowError, Skipped
+from db.importers.salesforce import SalesforceLoginHistory, SalesforceUsers
+from db.importers.vendor import Adapter, Options, run
+from db.importers.xapi import Xapi
+
+SOURCES: dict[str, Adapter] = {
+    a.source: a for a in (SalesforceUsers(), SalesforceLoginHistory(), HubSpotLoginHistory(), Xapi(), Ics())
+}
+
+__all__ = [
+    "SOURCES",
+    "FileResult",
+    "ImportFailed",
+    "ImportReport",
+    "Limits",
+    "Options",
+    "RowError",
+    "Skipped",
+    "import_file",
+    "import_path",
+]
+
+
+def import_file(conn: Connection, source: str, name: str, data: bytes, options: Options | None = None) -> ImportReport:
+    """Import one vendor file given as bytes (an upload), in the caller's transaction."""
+    return run(conn, _adapter(source), Source.from_bytes(name, data), options or Options())
+
+
+def import_path(conn: Connection, source: str, path: Path, options: Options | None = None) -> ImportReport:
+    """Import one vendor file from disk, in the caller's transaction."""
+    path = Path(path)
+    if not path.is_file():
+        raise ImportFailed([RowError(path.name, None, None, None, f"file not found: {path}")], source=source)
+    return run(conn, _adapter(source), Source.from_path(path), options or Options())
+
+
+def _adapter(source: str) -> Adapter:
+    try:
+        return SOURCES[source]
+    except KeyError:
+        raise ValueError(f"unknown source '{source}'; choose one of: canonical, {', '.join(SOURCES)}") from None
