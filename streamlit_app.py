@@ -1,4 +1,4 @@
-"""Flywheel: the router. Signs the viewer in, then registers only the pages its role may open;
+"""Flywheel: the router. Finds who is signed in, then registers only the pages its role may open;
 every page guards itself too (see ui/frame.py)."""
 
 import streamlit as st
@@ -12,9 +12,31 @@ with st.sidebar:
 with frame.database_errors():
     who = auth.viewer(data.url())
 
-overview = st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview")
-my_team = st.Page("pages/my_team.py", title="My team", icon=":material/groups:", url_path="my-team")
-admin = st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:", url_path="admin")
+# Every page by its URL path; each pages/ file is named after its path, so that a fresh server
+# (Streamlit's legacy pages/ mode, until the first st.navigation) finds the same page.
+PAGES = {
+    "overview": ("pages/overview.py", "Overview", ":material/dashboard:"),
+    "my-team": ("pages/my-team.py", "My team", ":material/groups:"),
+    "targets": ("pages/targets.py", "Targets", ":material/flag:"),
+    "admin": ("pages/admin.py", "Admin", ":material/admin_panel_settings:"),
+}
+ROLES = {"targets": ("lead", "admin"), "admin": ("admin",)}  # pages open to some roles only
+
+if who is None:
+    # Not signed in: every page's URL shows the sign-in form, so a deep link survives signing in
+    # (and st.navigation runs on every visit, which ends Streamlit's legacy pages/ mode).
+    st.navigation(
+        [st.Page(auth.sign_in_page, title="Sign in", url_path="home", default=True)]
+        + [st.Page(auth.sign_in_page, title=title, url_path=path) for path, (_, title, _) in PAGES.items()],
+        position="hidden",
+    ).run()
+    st.stop()
+
+pages = {
+    path: st.Page(file, title=title, icon=icon, url_path=path)
+    for path, (file, title, icon) in PAGES.items()
+    if who.role in ROLES.get(path, (who.role,))
+}
 
 
 def home() -> None:
@@ -24,18 +46,14 @@ def home() -> None:
     the default page, a link to `/overview` would say "Page not found". So the default page is
     this redirect, and every page, the Overview included, keeps its own URL.
     """
-    st.switch_page(overview, query_params=st.query_params.to_dict())
+    st.switch_page(pages["overview"], query_params=st.query_params.to_dict())
 
 
 # A page a role may not open is not registered at all: its URL says "Page not found".
 sections = {
     "": [st.Page(home, title="Flywheel", url_path="home", default=True, visibility="hidden")],
-    "Adoption": [overview, my_team],
+    "Adoption": [pages[p] for p in ("overview", "my-team")],
 }
-if who.role in ("lead", "admin"):  # program leads set targets and weights (issue 16)
-    sections["Program"] = [st.Page("pages/targets.py", title="Targets", icon=":material/flag:", url_path="targets")]
-if who.role == "admin":
-    sections["Settings"] = [admin]
-
-navigation = st.navigation(sections)
-navigation.run()
+if manage := [pages[p] for p in ("targets", "admin") if p in pages]:
+    sections["Program"] = manage
+st.navigation(sections).run()

@@ -147,3 +147,20 @@ def test_a_wrong_password_in_the_browser_shows_no_data(tiny_url: str, browser) -
         page.get_by_text("Wrong e-mail or password, or no access.").wait_for(timeout=30_000)
         assert page.get_by_text("Team Two").count() == 0 and page.get_by_text("Acme Test").count() == 0
         page.close()
+
+
+def test_a_deep_link_to_my_team_on_a_fresh_server_signs_in_and_opens_it(tiny_url: str, browser) -> None:
+    """`/my-team` has no file of that name: a fresh server must neither say "Page not found" nor list
+    the pages/ files (Streamlit's legacy mode), before or after signing in."""
+    with _streamlit(tiny_url) as (base, _):
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(base + "/my-team?unit=t1&grain=month&period=2026-03-01")
+        page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+        assert page.get_by_text("Page not found").count() == 0
+        assert page.get_by_test_id("stSidebarNav").count() == 0  # no page list before signing in
+        _sign_in(page, "member@acme.test")
+        page.get_by_role("heading", name="My team · Team One", exact=True).wait_for(timeout=30_000)
+        assert page.get_by_text("Page not found").count() == 0
+        nav = page.get_by_test_id("stSidebarNav").inner_text()
+        assert "My team" in nav and "Admin" not in nav and "admin" not in nav
+        page.close()

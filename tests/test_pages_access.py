@@ -161,7 +161,7 @@ def test_a_sponsor_sees_the_company_but_no_admin_page(app: AppTest) -> None:
 
 def test_my_team_as_a_member(app: AppTest) -> None:
     _run(sign_in(app, "member@acme.test"), unit="T1", **FEB)
-    app.switch_page("pages/my_team.py").run()
+    app.switch_page("pages/my-team.py").run()
     assert not app.exception
     assert app.title[0].value == "My team · North"
     metrics = {m.label: m.value for m in app.metric}
@@ -191,7 +191,7 @@ def test_my_team_as_a_member(app: AppTest) -> None:
 
 def test_my_team_as_a_manager_names_the_people_to_help(app: AppTest) -> None:
     _run(sign_in(app, "manager@acme.test"), unit="T1", **FEB)
-    app.switch_page("pages/my_team.py").run()
+    app.switch_page("pages/my-team.py").run()
     text = _texts(app)
     assert "- P4: 1 of 4 activity days" in text and "- P2: 3 of 4 activity days" in text
 
@@ -245,6 +245,6 @@ def test_caches_never_serve_one_scopes_rows_to_another(org_url: str, monkeypatch
     member = _run(sign_in(AppTest.from_file(APP, default_timeout=60), "member@acme.test"), unit="C", **FEB)
     assert member.title[0].value == "North"
     assert _options(member.sidebar.selectbox(key="unit")) == ["North"]
-    member.switch_page("pages/my_team.py").run()
+    member.switch_page("pages/my-team.py").run()
     assert "Acme" in member.dataframe[0].value.columns  # the company's aggregate, to compare with
     assert "P4" not in _texts(member)  # but never a teammate

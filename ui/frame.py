@@ -50,6 +50,9 @@ def page(title: str, roles: tuple[str, ...] | None = None) -> Context:
         url = data.url()
         version = data.version(url)
         who = auth.viewer(url)
+        if who is None:  # run without the router (a fresh server's legacy mode): sign in first
+            auth.sign_in_page()
+            st.stop()
         if roles is not None and who.role not in roles:
             if who.viewing_as:  # an administrator just switched to "view as" from a page the user may not open
                 st.switch_page("pages/overview.py")

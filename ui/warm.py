@@ -87,7 +87,12 @@ def preload() -> list[str]:
 def main() -> None:
     """`python -m ui.warm run SCRIPT [OPTIONS]`: `streamlit run`, with the pages' modules imported first."""
     preload()
+    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
+
+    # The app routes with st.navigation: never let the pages/ folder turn on Streamlit's legacy
+    # multipage mode, whose first runs would show the page files' own list and names.
+    PagesManager.uses_pages_directory = False
 
     cli.main(args=sys.argv[1:], prog_name="streamlit")
 
