@@ -204,3 +204,18 @@ def test_refresh_recomputes_only_from_the_earliest_touched_date(conn: Connection
     conn.execute(text("INSERT INTO crm_activity (person_id, date, logins) VALUES ('p2', '2026-01-07', 1)"))
     result = refresh(conn)
     assert result.recomputed_from == date(2026, 1, 7)
+
+
+def test_the_closure_follows_every_change_of_the_tree(conn: Connection) -> None:
+    _base(conn)
+
+    def closure() -> set[tuple[str, str, int]]:
+        return set(conn.execute(text("SELECT ancestor_id, unit_id, depth FROM org_closure")))
+
+    assert ("C", "T1", 2) in closure() and ("D1", "T1", 1) in closure() and ("T1", "T1", 0) in closure()
+    conn.execute(text("UPDATE org_units SET parent_id = 'D2' WHERE id = 'T1'"))  # T1 moves to D2
+    assert ("D2", "T1", 1) in closure() and ("D1", "T1", 1) not in closure()
+    conn.execute(text("INSERT INTO org_units VALUES ('T9', 'Nine', 'T1', 'team')"))
+    assert {r for r in closure() if r[1] == "T9"} == {("T9", "T9", 0), ("T1", "T9", 1), ("D2", "T9", 2), ("C", "T9", 3)}
+    # Depths: C 0; D1 D2 1; T2 2 (D1), T1 2 (D2); T9 3: a closure row per unit and ancestor, itself included.
+    assert len(closure()) == 1 + 2 * 2 + 2 * 3 + 4
