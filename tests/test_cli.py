@@ -208,3 +208,22 @@ def test_import_without_refresh_then_a_plain_refresh_equals_a_full_refresh(run, 
     assert run(url, "refresh")[1].startswith("KPIs are up to date")
     assert run(url, "refresh", "--full")[0] == 0
     assert run(url, "kpis", "--format", "csv")[1] == incremental
+
+
+def test_imports_are_audited_with_who_and_what(run, fresh_database, tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, text
+
+    url = fresh_database()
+    assert run(url, "seed", "--profile", "small", "--out", str(tmp_path))[0] == 0
+    assert run(url, "import", "canonical", str(tmp_path))[0] == 0
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "recognitions.csv").write_text("id,person_id,date,kind\nr1,nobody,2099-01-01,award\n")
+    assert run(url, "import", "canonical", str(tmp_path / "bad"))[0] != 0
+    eng = create_engine(url)
+    with eng.connect() as conn:
+        rows = conn.execute(text("SELECT action, subject, actor FROM audit_log ORDER BY id")).all()
+    eng.dispose()
+    files = sorted(p.name for p in tmp_path.glob("*.csv"))
+    assert sorted(r.subject for r in rows if r.action == "import") == files
+    assert [r.subject for r in rows if r.action == "import.failed"] == ["recognitions.csv"]
+    assert all(r.actor for r in rows)

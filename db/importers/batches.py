@@ -11,7 +11,7 @@ from psycopg import sql as pg_sql
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
-from db import schema
+from db import audit, schema
 from db.importers.report import SHOWN_ERRORS, FileResult, ImportFailed
 from db.importers.write import db_message, deferred_constraints, raw, set_constraints
 
@@ -26,7 +26,7 @@ class UndoRefused(Exception):
 def open_batch(conn: Connection, source: str, result: FileResult, imported_by: str | None, started: datetime) -> int:
     """A 'running' batch row in the import's own transaction: if the import dies, it goes with it."""
     b = schema.import_batches
-    return conn.execute(
+    batch = conn.execute(
         insert(b)
         .values(
             source=source,
@@ -40,6 +40,9 @@ def open_batch(conn: Connection, source: str, result: FileResult, imported_by: s
         )
         .returning(b.c.id)
     ).scalar_one()
+    # In the import's transaction: the audit entry stands exactly when the import does.
+    audit.record(conn, imported_by, "import", result.file_name, source=source, batch=batch, sha256=result.sha256)
+    return batch
 
 
 def close_batch(conn: Connection, result: FileResult) -> None:
@@ -67,6 +70,9 @@ def record_failure(
     """Record one 'failed' import_batches row per file of a failed import; call it in a transaction of its own."""
     ids = []
     for f in failure.files:
+        audit.record(
+            conn, imported_by, "import.failed", f.file_name, source=source or failure.source, errors=failure.error_count
+        )
         errors = [e for e in failure.errors if e.file == f.file_name]
         message = "\n".join(str(e) for e in errors[:SHOWN_ERRORS]) or str(failure).splitlines()[0]
         ids.append(
