@@ -313,7 +313,9 @@ def _import_options(f):
         (
             click.option("--unit", metavar="ID", help="ics: the org unit whose calendar this is."),
             click.option("--tz", "tz", metavar="ZONE", default="UTC", show_default=True, help="Zone of local times."),
-            click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="ics: held up to this day (default today)."),
+            click.option(
+                "--as-of", type=click.DateTime(["%Y-%m-%d"]), help="ics: held up to this day (default today)."
+            ),
             click.option("--dry-run", is_flag=True, help="Validate and count; write nothing."),
             click.option(
                 "--errors",
