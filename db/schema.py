@@ -330,6 +330,21 @@ kpi_values = Table(
 )
 Index("ix_kpi_values_period_end", kpi_values.c.period_end)
 
+# Person x period facts of the refresh (licensed users only), under row-level security (0008).
+person_periods = Table(
+    "person_periods",
+    metadata,
+    Column("person_id", String, nullable=False),
+    Column("org_unit_id", String, nullable=False),
+    Column("grain", String, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("active_days", Integer, nullable=False),
+    Column("records_worked", BigInteger, nullable=False),
+    Column("trained", Boolean, nullable=False),
+)
+Index("ix_person_periods_period_start", person_periods.c.period_start)
+
 import_batches = Table(
     "import_batches",
     metadata,

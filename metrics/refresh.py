@@ -103,6 +103,7 @@ def refresh(conn: Connection, *, since: date | None = None, full: bool = False) 
 
     if recompute_from is None:
         conn.execute(delete(schema.kpi_values))
+        conn.execute(delete(schema.person_periods))
         rows = 0
     else:
         conn.execute(delete(schema.kpi_values).where(schema.kpi_values.c.period_end >= recompute_from))

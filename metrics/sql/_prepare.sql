@@ -66,6 +66,16 @@ FROM _people pp
 JOIN _periods pr ON is_licensed(pp.license_start, pp.license_end, pr.period_end)
 LEFT JOIN _activity a ON a.person_id = pp.person_id AND a.grain = pr.grain AND a.period_start = pr.period_start;
 
+-- Kept for the pillar pages (table person_periods, under row-level security): the same facts.
+DELETE FROM person_periods
+WHERE period_end >= CAST(:recompute_from AS date) OR period_start > CAST(:window_end AS date);
+
+INSERT INTO person_periods (person_id, org_unit_id, grain, period_start, period_end, active_days,
+                            records_worked, trained)
+SELECT person_id, org_unit_id, grain, period_start, period_end, active_days, records_worked,
+       coalesce(covered_on <= period_end, false)
+FROM _licensed;
+
 ANALYZE _periods;
 ANALYZE _tree;
 ANALYZE _reach;
