@@ -512,6 +512,12 @@ def _as_option(f):
     return click.option("--as", "as_email", metavar="EMAIL", help="Print only what this user may see.")(f)
 
 
+def _snapshot_option(f):
+    return click.option(
+        "--snapshot", "snapshot_id", type=int, metavar="ID", help="Print the rows frozen in this snapshot instead."
+    )(f)
+
+
 @contextmanager
 def _viewing(as_email: str | None):
     """A connection and the scope to read with: the whole company as the owner, or, with --as,
@@ -545,10 +551,14 @@ def _viewing(as_email: str | None):
 @_unit_option
 @_format_option
 @_as_option
-def kpis(grain: str | None, unit: str | None, fmt: str, as_email: str | None) -> None:
+@_snapshot_option
+def kpis(grain: str | None, unit: str | None, fmt: str, as_email: str | None, snapshot_id: int | None) -> None:
     """Every KPI value with its target and status, per unit and period."""
     from metrics.scoring import kpi_rows
 
+    if snapshot_id is not None:
+        _emit_frozen(snapshot_id, as_email, fmt, KPI_COLUMNS)
+        return
     with _viewing(as_email) as (conn, scope):
         _check_unit(conn, unit)
         rows = kpi_rows(conn, scope, unit=unit, grain=grain)
@@ -561,15 +571,98 @@ def kpis(grain: str | None, unit: str | None, fmt: str, as_email: str | None) ->
 @_unit_option
 @_format_option
 @_as_option
-def scores(grain: str | None, unit: str | None, fmt: str, as_email: str | None) -> None:
+@_snapshot_option
+def scores(grain: str | None, unit: str | None, fmt: str, as_email: str | None, snapshot_id: int | None) -> None:
     """Pillar scores and the Adoption Index, per unit and period."""
     from metrics.scoring import score_rows
 
+    if snapshot_id is not None:
+        _emit_frozen(snapshot_id, as_email, fmt, SCORE_COLUMNS)
+        return
     with _viewing(as_email) as (conn, scope):
         _check_unit(conn, unit)
         rows = score_rows(conn, scope, unit=unit, grain=grain)
     rows = sorted(rows, key=lambda r: (r.org_unit_id, GRAINS.index(r.grain), r.period_start))
     _emit(SCORE_COLUMNS, ([getattr(r, c) for c in SCORE_COLUMNS] for r in rows), fmt)
+
+
+def _emit_frozen(snapshot_id: int, as_email: str | None, fmt: str, columns: Sequence[str]) -> None:
+    from metrics import snapshot
+
+    with _viewing(as_email) as (conn, scope):
+        if snapshot.get(conn, scope, snapshot_id) is None:
+            raise UserError(f"no snapshot {snapshot_id}")
+        read = snapshot.frozen_kpis if columns == KPI_COLUMNS else snapshot.frozen_scores
+        rows = read(conn, scope, snapshot_id)
+    _emit(columns, ([getattr(r, c) for c in columns] for r in rows), fmt)
+
+
+@main.group("snapshot")
+def snapshot_group() -> None:
+    """Snapshots: named, immutable as-of copies of the Overview for a meeting."""
+
+
+@snapshot_group.command("create")
+@click.option("--unit", required=True, help="Org unit id.")
+@click.option("--grain", required=True, type=click.Choice(GRAINS))
+@click.option("--period", required=True, type=click.DateTime(["%Y-%m-%d"]), help="The period's first day.")
+@click.option("--name", required=True, help='What it is for, e.g. "Q2 steering committee".')
+def snapshot_create(unit: str, grain: str, period, name: str) -> None:
+    """Freeze the Overview of a unit and period; prints the new snapshot's id on the last line."""
+    from metrics import snapshot
+    from metrics.scope import company_scope
+
+    with _engine().begin() as conn:
+        _check_unit(conn, unit)
+        try:
+            new_id = snapshot.create(
+                conn, company_scope(conn), unit=unit, grain=grain, period_start=period.date(), name=name, actor=_who()
+            )
+        except snapshot.SnapshotError as e:
+            raise UserError(str(e)) from None
+    click.echo(f"Froze {unit} {grain} {period.date()} as {name.strip()!r}")
+    click.echo(new_id)
+
+
+@snapshot_group.command("list")
+@click.option("--unit", help="Only this org unit's snapshots.")
+@_format_option
+def snapshot_list(unit: str | None, fmt: str) -> None:
+    """Every snapshot, newest first."""
+    from metrics import snapshot
+
+    columns = ("id", "name", "org_unit_id", "grain", "period_start", "refresh_id", "created_at", "created_by")
+    with _viewing(None) as (conn, scope):
+        rows = snapshot.listing(conn, scope, unit)
+    _emit(columns, ([getattr(r, c) for c in columns] for r in rows), fmt)
+
+
+@main.command("pack")
+@click.option("--unit", required=True, help="Org unit id.")
+@click.option("--grain", required=True, type=click.Choice(GRAINS))
+@click.option("--period", required=True, type=click.DateTime(["%Y-%m-%d"]), help="The period's first day.")
+@click.option("--snapshot", "snapshot_id", type=int, metavar="ID", help="Build from this snapshot's frozen numbers.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The PDF to write.")
+@click.option("--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path), help="Also write every number.")
+def pack(unit: str, grain: str, period, snapshot_id: int | None, out: Path, csv_out: Path | None) -> None:
+    """Build the meeting pack (PDF; with --csv every number in it) for a unit and period."""
+    from metrics import pack as packs
+    from metrics.scope import company_scope
+
+    started = time.perf_counter()
+    with _engine().begin() as conn:
+        _check_unit(conn, unit)
+        try:
+            built = packs.build(
+                conn, company_scope(conn), unit=unit, grain=grain, period_start=period.date(),
+                snapshot_id=snapshot_id, actor=_who(),
+            )  # fmt: skip
+        except packs.PackError as e:
+            raise UserError(str(e)) from None
+    out.write_bytes(built.pdf)
+    csv_path = csv_out or out.with_suffix(".csv")
+    csv_path.write_text(built.csv)
+    click.echo(f"{out} ({built.pages} pages, {len(built.pdf) / 1024:.0f} KB) and {csv_path} in {time.perf_counter() - started:.1f} s")
 
 
 def _check_unit(conn: Connection, unit: str | None) -> None:
@@ -776,7 +869,10 @@ def _import_history(file: Path, canonical: str, action: str) -> None:
     from db.canonical import ImportFailed, import_bytes, record_failure
 
     def named(line: str) -> str:  # the importer names the canonical file; say the user's
-        return file.name + line[len(canonical) :] if line.startswith(canonical) else line
+        for prefix in ("", "warning: "):
+            if line.startswith(prefix + canonical):
+                return prefix + file.name + line[len(prefix + canonical) :]
+        return line
 
     engine = _engine(maintenance=True)
     try:

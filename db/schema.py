@@ -453,3 +453,102 @@ audit_log = Table(
     Column("details", JSONB),
 )
 Index("ix_audit_log_at", audit_log.c.at)
+
+# Meeting mode (migration 0009). Snapshots: an as-of copy of what the Overview showed for a unit and
+# period, never changed (refuse_history_change): `model` is the Overview model itself, the rows are
+# the same numbers in the `kpis`/`scores` columns.
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("name", String, nullable=False),
+    Column("org_unit_id", String, ForeignKey("org_units.id"), nullable=False),
+    Column("grain", String, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("refresh_id", Integer),
+    Column("weights", JSONB, nullable=False),
+    Column("model", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("created_by", String),
+    CheckConstraint("length(btrim(name)) > 0", name="named"),
+)
+Index("ix_snapshots_unit", snapshots.c.org_unit_id, snapshots.c.created_at)
+
+snapshot_kpis = Table(
+    "snapshot_kpis",
+    metadata,
+    Column("snapshot_id", BigInteger, ForeignKey("snapshots.id"), primary_key=True),
+    Column("kpi_id", String, primary_key=True),
+    Column("org_unit_id", String, primary_key=True),
+    Column("grain", String, nullable=False),
+    Column("period_start", Date, primary_key=True),
+    Column("numerator", Float, nullable=False),
+    Column("denominator", Float, nullable=False),
+    Column("value", Float),
+    Column("target", Float),
+    Column("status", String, nullable=False),
+    Column("attainment", Float),
+    Column("score", Float),
+    Column("partial", Boolean, nullable=False),
+)
+
+snapshot_scores = Table(
+    "snapshot_scores",
+    metadata,
+    Column("snapshot_id", BigInteger, ForeignKey("snapshots.id"), primary_key=True),
+    Column("org_unit_id", String, primary_key=True),
+    Column("grain", String, nullable=False),
+    Column("period_start", Date, primary_key=True),
+    Column("people", Float),
+    Column("process", Float),
+    Column("technology", Float),
+    Column("index", Float),
+    Column("partial", Boolean, nullable=False),
+)
+
+# Actions: created once; their status is the latest of their append-only events.
+actions = Table(
+    "actions",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("title", String, nullable=False),
+    Column("owner_person_id", String, ForeignKey("people.id"), nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("kpi_id", String, ForeignKey("kpis.id"), nullable=False),
+    Column("org_unit_id", String, ForeignKey("org_units.id"), nullable=False),
+    Column("snapshot_id", BigInteger, ForeignKey("snapshots.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("created_by", String),
+    CheckConstraint("length(btrim(title)) > 0", name="titled"),
+)
+Index("ix_actions_unit", actions.c.org_unit_id)
+
+action_events = Table(
+    "action_events",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("action_id", BigInteger, ForeignKey("actions.id"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=text("clock_timestamp()")),
+    Column("actor", String),
+    Column("status", String, nullable=False),
+    Column("comment", Text),
+    CheckConstraint(_in("status", ("open", "done")), name="status"),
+)
+Index("ix_action_events_action", action_events.c.action_id, action_events.c.id)
+
+# Meetings logged in the app: who logged what (the meeting itself is a `meetings` row 'app-…').
+meeting_logs = Table(
+    "meeting_logs",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("meeting_id", String, nullable=False),
+    Column("org_unit_id", String, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("held_on", Date, nullable=False),
+    Column("crm_report_used", Boolean, nullable=False),
+    Column("sponsor_present", Boolean, nullable=False),
+    Column("snapshot_id", BigInteger),
+    Column("logged_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("logged_by", String),
+)
