@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_overview_page import _build, throwaway_server
+from tests.test_overview_page import _build, start_again, throwaway_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -244,7 +244,7 @@ def test_the_page_comes_back_by_itself_when_the_database_does(browser, tmp_path:
         body = page.get_by_test_id("stMain").inner_text()
         for leak in (url.split("host=")[-1], "psycopg", "socket", "OperationalError"):
             assert leak not in body, leak
-        db.start()
+        start_again(db)
         # No click: the page checks every 10 seconds and reruns itself once the database answers.
         page.get_by_role("heading", name="Acme Test", exact=True).wait_for(timeout=30_000)
         assert page.get_by_text("The database cannot be reached.").count() == 0

@@ -48,12 +48,12 @@ def _band_rules() -> str:
 STYLE = (
     "<style>"
     f".fw-tiles{{display:flex;flex-wrap:wrap;gap:14px;align-items:stretch;margin-bottom:4px;color:{INK}}}"
-    ".fw-pillars{flex:2 1 520px;display:flex;gap:14px;min-width:0}"
+    ".fw-pillars{flex:2 1 430px;display:flex;gap:12px;min-width:0}"
     f".fw-tile{{border:1px solid {GRID};border-top:6px solid;border-radius:10px;padding:12px 16px 10px;min-width:0;"
     "display:flex;flex-direction:column}"
-    ".fw-tile.big{flex:1 1 330px}.fw-tile.small{flex:1 1 0}"
+    ".fw-tile.big{flex:1 1 290px}.fw-tile.small{flex:1 1 0}"
     ".fw-head{display:flex;justify-content:space-between;align-items:center;gap:6px 8px;flex-wrap:wrap}"
-    ".fw-label{font-weight:700;font-size:1rem;letter-spacing:.01em}.big .fw-label{font-size:1.15rem}"
+    ".fw-label{font-weight:700;font-size:1rem;letter-spacing:.01em}.fw-weight{white-space:nowrap}.big .fw-label{font-size:1.15rem}"
     ".fw-chip{display:inline-block;padding:0 9px;border-radius:999px;font-size:.85rem;font-weight:700;"
     "border:1px solid;white-space:nowrap}"
     ".fw-num{font-size:2.5rem;font-weight:700;line-height:1.05}.big .fw-num{font-size:4.4rem;line-height:1}"
@@ -73,9 +73,9 @@ STYLE = (
     f".fw-sc th{{text-align:left;padding:8px;border-bottom:2px solid {INK};font-size:.9rem;vertical-align:bottom}}"
     f".fw-sc td{{padding:7px 8px;border-bottom:1px solid {GRID};vertical-align:middle}}"
     ".fw-sc td.c-kpi{min-width:9em}"
-    ".fw-sc .c-value{font-weight:700}.fw-sc .c-value,.fw-sc .c-target,.fw-sc .c-status{white-space:nowrap}"
+    ".fw-sc .c-value{font-weight:700}.fw-sc .c-status{white-space:nowrap}"
     f".fw-sc .c-target,.fw-sc .c-change,.fw-sc .c-based,.fw-sc .fw-base{{color:{NEUTRAL}}}"
-    ".fw-sc .c-change{white-space:nowrap}.fw-sc td.c-trend{width:96px;min-width:72px}"
+    ".fw-sc td.c-trend{width:96px;min-width:72px}"
     ".fw-sc .fw-base{display:none;font-size:.88rem}"
     ".fw-sc td.c-based{font-size:.92rem;min-width:9em}"
     ".fw-sc tr.fw-group td{padding:14px 8px 6px;font-weight:700;font-size:1.05rem}"
@@ -86,7 +86,10 @@ STYLE = (
     # Narrow (a 1024 px screen with the sidebar open): what a row is based on goes under its name,
     # and units may wrap under their number; nothing is cut or scrolled away.
     "@container (max-width: 860px){.fw-sc .c-based{display:none}.fw-sc .fw-base{display:block}"
-    ".fw-sc .c-value,.fw-sc .c-change,.fw-sc .c-target{white-space:normal}.fw-sc td,.fw-sc th{padding-left:5px;padding-right:5px}}"
+    ".fw-sc td,.fw-sc th{padding-left:5px;padding-right:5px}}"
+    "@container (min-width: 1000px){.fw-sc td.c-kpi{white-space:nowrap}}"
+    # Less empty space above the title: the answer should fit the first screen of a projector.
+    '[data-testid="stMainBlockContainer"]{padding-top:3.5rem}'
     f"{_band_rules()}"
     "</style>"
 )
@@ -95,7 +98,7 @@ STYLE = (
 @dataclass(frozen=True)
 class Tile:
     key: str  # index, people, process, technology
-    label: str  # 'Adoption Index', 'People · 50 %'
+    label: str  # 'Adoption Index', 'People'
     value: str  # '55.7'
     band: str  # red, amber, green, no_data
     counts: str  # '2 of 13 KPIs on target'
@@ -104,6 +107,7 @@ class Tile:
     spark: list[float | None]  # 0–100 scores, oldest first
     spark_caption: str  # '13 months · scale 0–100'
     so_far: bool = False
+    weight: str = ""  # '50 %': the pillar's weight in the index
 
 
 def sparkline(
@@ -164,6 +168,8 @@ def sparkline(
 
 def _tile(t: Tile, *, big: bool) -> str:
     so_far = '<span class="fw-sofar">so far</span>' if t.so_far else ""
+    # The weight may wrap under the name as a whole ('· 20 %' never splits).
+    weight = f' <span class="fw-weight">· {escape(t.weight)}</span>' if t.weight else ""
     value = (
         f'<span class="fw-num" data-testid="tile-value">{escape(t.value)}</span><span class="fw-of">/100</span>{so_far}'
     )
@@ -172,7 +178,7 @@ def _tile(t: Tile, *, big: bool) -> str:
     return (
         f'<div class="fw-tile {"big" if big else "small"} b-{escape(t.band)}" data-testid="tile-{escape(t.key)}" '
         f'data-band="{escape(t.band)}">'
-        f'<div class="fw-head"><span class="fw-label">{escape(t.label)}</span>'
+        f'<div class="fw-head"><span class="fw-label">{escape(t.label)}{weight}</span>'
         f'<span class="fw-chip b-{escape(t.band)}">{escape(BAND_WORDS[t.band])}</span></div>'
         f'<div class="fw-body">{body}</div>'
         f'<div class="fw-delta">{escape(t.delta)}</div>'
@@ -243,11 +249,16 @@ def _row(r: Row) -> str:
     return (
         f'<tr class="s-{escape(r.status)}" data-status="{escape(r.status)}">'
         f'<td class="c-kpi">{escape(r.kpi)}<span class="fw-base">{escape(r.based_on)}</span></td>'
-        f'<td class="c-value"><span class="fw-value">{escape(r.value)}</span></td>'
-        f'<td class="c-target">{escape(r.target)}</td>'
+        f'<td class="c-value"><span class="fw-value">{_keep(r.value)}</span></td>'
+        f'<td class="c-target">{_keep(r.target)}</td>'
         f'<td class="c-status"><span class="fw-status s-{escape(r.status)}">{escape(BAND_WORDS[r.status])}</span></td>'
-        f'<td class="c-change">{escape(r.delta)}</td>'
+        f'<td class="c-change">{_keep(r.delta)}</td>'
         f'<td class="c-trend"><div style="height:26px;width:100%">{spark}</div></td>'
         f'<td class="c-based">{escape(r.based_on)}</td>'
         "</tr>"
     )
+
+
+def _keep(text: str) -> str:
+    """Escape, and keep a number with the first word of its unit ('79.6 %', '0.0 /100' never split)."""
+    return escape(text).replace(" ", "\u00a0", 1)

@@ -36,7 +36,7 @@ def _delta(model: Overview, key: str) -> str:
         return f"Not compared until {model.period.label} is over"
     if missing(now) or missing(before):
         return f"No score in {display.period_name(model.previous)} to compare with"
-    return f"{display.points(now - before)} since {display.period_name(model.previous)}"
+    return f"{display.points(now - before)} vs {display.period_name(model.previous)}"
 
 
 def missing(v) -> bool:
@@ -51,6 +51,7 @@ def tiles(model: Overview) -> str:
     """The index tile and the three pillar tiles, coloured by status band (HTML, data escaped)."""
     card = model.scorecard
     caption = f"{display.plural(len(model.scores), model.period.grain)} · scale 0–100"
+    short_caption = "scale 0–100"
     counts, detail = _counts(list(card["status"]), "KPIs")
     now = model.current_scores
     index = cards.Tile(
@@ -72,14 +73,15 @@ def tiles(model: Overview) -> str:
         pillars.append(
             cards.Tile(
                 key=p.id,
-                label=f"{p.title} · {model.weights[p.id]:.0f} %",
+                label=p.title,
+                weight=f"{model.weights[p.id]:.0f} %",
                 value=display.score(now.get(p.id)),
                 band=model.band(p.id),
                 counts=counts.replace(" KPIs", ""),
                 detail=detail,
                 delta=_delta(model, p.id),
                 spark=_spark(model, p.id),
-                spark_caption=caption,
+                spark_caption=short_caption,
                 so_far=so_far(model),
             )
         )
