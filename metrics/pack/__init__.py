@@ -87,8 +87,15 @@ def build(
         listed = [s for s in snapshots.listing(conn, scope, unit) if s.grain == grain]
         last_review = snapshots.get(conn, scope, listed[0].id) if listed else None
     open_actions = action_model.listing(conn, scope, unit=unit, states=("open", "overdue"), today=today)
+    closed = []
+    if last_review is not None:
+        closed = [
+            a
+            for a in action_model.listing(conn, scope, unit=unit, states=("done",), today=today)
+            if a.updated_at > last_review.created_at
+        ]
 
-    data, numbers = _document(model, snap, last_review, open_actions, today)
+    data, numbers = _document(model, snap, last_review, open_actions, today, closed)
     pdf, pages = _render(model, data)
     stem = f"flywheel-pack-{unit}-{grain}-{period_start.isoformat()}" + (f"-snapshot-{snap.id}" if snap else "")
     audit.record(
@@ -105,7 +112,7 @@ def _score_text(v) -> str:
     return "–" if v is None or pd.isna(v) else f"{v:.0f}"
 
 
-def _document(model: Overview, snap, last_review, open_actions, today: date) -> tuple[dict, list[tuple]]:
+def _document(model: Overview, snap, last_review, open_actions, today: date, closed=()) -> tuple[dict, list[tuple]]:
     numbers: list[tuple] = []  # (section, unit, kpi, period, measure, value): every number printed
     period = model.period
     now = model.current_scores
@@ -246,10 +253,13 @@ def _document(model: Overview, snap, last_review, open_actions, today: date) -> 
             "why": why,
             "decisions": decisions,
             "notes": display.partial_notes(period, model.window),
+            "trend_caption": _trend_caption(model),
+            "glance": _glance(model, open_actions, today, last_review, num),
+            "index_chart": _index_rows(model),
             "pillar_pages": pages,
             "actions": items,
             "actions_more": more,
-            "changes": _changes(model, last_review, snap, num),
+            "changes": _changes(model, last_review, closed, num),
             "definitions": [
                 {
                     "title": f"{p.title} ({model.weights.get(p.id, p.default_weight):.0f}% of the index)",
@@ -358,11 +368,88 @@ def _pillar_page(model: Overview, p, rows: pd.DataFrame, score, weight, summary,
     }
 
 
-def _changes(model: Overview, last: snapshots.Snapshot | None, snap, num) -> dict:
+def _trend_caption(model: Overview) -> str:
+    periods = model.trend_periods or [model.period]
+    return (
+        f"{display.plural(len(periods), display.GRAIN_WORDS[model.period.grain][0])}, "
+        f"{display.period_name(periods[0])} – {display.period_name(model.period)}"
+    )
+
+
+def _glance(model: Overview, open_actions, today: date, last_review, num) -> list[dict]:
+    card = model.scorecard
+    reds, ambers = int((card["status"] == "red").sum()), int((card["status"] == "amber").sum())
+    greens, with_data = int((card["status"] == "green").sum()), int((card["status"] != "no_data").sum())
+    overdue = sum(1 for a in open_actions if a.overdue(today))
+    num("cover", "licensed_users", model.licensed)
+    return [
+        {"label": "KPIs on target", "value": f"{greens} of {with_data}", "status": ""},
+        {"label": "KPIs off target (red)", "value": str(reds), "status": "red" if reds else ""},
+        {"label": "KPIs near target (amber)", "value": str(ambers), "status": "amber" if ambers else ""},
+        {"label": "KPIs without data", "value": str(len(card) - with_data), "status": ""},
+        {"label": "Open actions", "value": str(len(open_actions)), "status": ""},
+        {"label": "Overdue actions", "value": str(overdue), "status": "red" if overdue else ""},
+        {"label": "Licensed users", "value": f"{model.licensed:,}", "status": ""},
+        {
+            "label": "Last review",
+            "value": (last_review.name if last_review is not None else "none on record"),
+            "status": "",
+        },
+    ]
+
+
+def _index_rows(model: Overview) -> list[dict]:
+    """Index and pillar scores per trend period, oldest first (the cover chart)."""
+    out = []
+    scores = model.scores
+    for i, p in enumerate(model.trend_periods):
+        row = scores[scores["period_start"] == p.start]
+        if row.empty:
+            continue
+        r = row.iloc[0]
+        for key, title in (("index", "Adoption Index"), *((q.id, q.title) for q in PILLARS)):
+            v = r.get(key)
+            if v is not None and not pd.isna(v):
+                out.append({"period": short_label(p.grain, p.start), "order": i, "series": title, "value": float(v)})
+    return out
+
+
+def index_spec(rows: list[dict]) -> dict:
+    """The cover chart: the index (bold) and the three pillars (thin) over the trend periods."""
+    df = pd.DataFrame(rows, columns=["period", "order", "series", "value"])
+    order = ["Adoption Index", *(p.title for p in PILLARS)]
+    colours = ["#1f4e79", "#7f9cb8", "#a3a3a3", "#c9b37e"]
+    x = alt.X(
+        "period:N",
+        sort=alt.SortField("order"),
+        title=None,
+        axis=alt.Axis(labelAngle=0, labelFontSize=9, labelOverlap="greedy"),
+    )
+    y = alt.Y("value:Q", scale=alt.Scale(domain=[0, 100]), title=None, axis=alt.Axis(tickCount=5, labelFontSize=9))
+    colour = alt.Color(
+        "series:N",
+        scale=alt.Scale(domain=order, range=colours),
+        legend=alt.Legend(orient="top", title=None, labelFontSize=9, symbolType="stroke", symbolStrokeWidth=2.5),
+    )
+    width = alt.StrokeWidth("series:N", scale=alt.Scale(domain=order, range=[3, 1.4, 1.4, 1.4]), legend=None)
+    chart = (
+        alt.Chart(df)
+        .mark_line(point=alt.OverlayMarkDef(size=12))
+        .encode(x=x, y=y, color=colour, strokeWidth=width)
+        .properties(width=560, height=120)
+        .configure_view(stroke=None)
+        .configure_axis(domainColor="#9ca3af", gridColor="#eceef1", tickColor="#9ca3af", labelColor="#374151")
+        .configure(font="Liberation Sans")
+    )
+    return chart.to_dict()
+
+
+def _changes(model: Overview, last: snapshots.Snapshot | None, closed, num) -> dict:
     if last is None:
         return {
             "since": "No earlier snapshot of this unit: this is the first review on record.",
             "items": [],
+            "closed": [],
             "empty": "Freeze a snapshot at each meeting to see what moved between reviews.",
         }
     made = last.created_at.astimezone(UTC)
@@ -386,23 +473,28 @@ def _changes(model: Overview, last: snapshots.Snapshot | None, snap, num) -> dic
         )
         if not (status_changed or target_changed or (delta is not None and abs(delta) > 1e-9)):
             continue
-        parts = []
         if status_changed:
-            parts.append(f"{display.STATUS_WORDS[o['status']].lower()} → {display.STATUS_WORDS[r.status].lower()}")
-        parts.append(
-            f"{display.kpi_value(k, ov, o['target'], o['status'])} → {display.kpi_value(k, nv, r.target, r.status)}"
-        )
+            note = f"{display.STATUS_WORDS[o['status']].lower()} → {display.STATUS_WORDS[r.status].lower()}"
+        else:
+            note = display.STATUS_WORDS[r.status].lower()
         if target_changed:
-            parts.append(
-                f"target {display.kpi_target(k, float(o['target']))} → {display.kpi_target(k, float(r.target))}"
-            )
-        items.append((not status_changed, -abs(delta or 0) / (float(r.target) or 1), k.title, "; ".join(parts)))
+            note += f"; target {display.kpi_target(k, float(o['target']))} → {display.kpi_target(k, float(r.target))}"
+        row = {
+            "title": k.title,
+            "then": display.kpi_value(k, ov, o["target"], o["status"]),
+            "now": display.kpi_value(k, nv, r.target, r.status),
+            "status": r.status,
+            "note": note,
+        }
+        items.append((not status_changed, -abs(delta or 0) / (float(r.target) or 1), k.title, row))
         num("changes", "value_then", ov, k.id, when=last.model.period.start)
         num("changes", "value_now", nv, k.id)
-    items.sort()
+    items.sort(key=lambda t: t[:3])
+    num("changes", "actions_closed_since", len(closed))
     return {
         "since": since,
-        "items": [{"title": t, "text": x} for _, _, t, x in items[:CHANGES_SHOWN]],
+        "items": [row for *_, row in items[:CHANGES_SHOWN]],
+        "closed": [f"{a.title} ({a.kpi_title}, {a.unit_name})" for a in closed],
         "empty": "Nothing moved since then.",
     }
 
@@ -423,7 +515,12 @@ def chart_spec(c: dict, grain: str) -> dict:
     vals = [v for v in c["values"] + c["targets"] if v is not None and not pd.isna(v)]
     top = max(vals) if vals else 1.0
     domain = [0, 100] if k.unit == "%" else ([1, 5] if k.value_kind == "mean" else [0, top * 1.15 or 1])
-    x = alt.X("period:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelAngle=0, labelFontSize=9))
+    x = alt.X(
+        "period:N",
+        sort=alt.SortField("order"),
+        title=None,
+        axis=alt.Axis(labelAngle=0, labelFontSize=8, labelOverlap="greedy", labelSeparation=4),
+    )
     y = alt.Y(
         "value:Q", scale=alt.Scale(domain=domain), title=None, axis=alt.Axis(tickCount=3, labelFontSize=9, grid=True)
     )
@@ -469,6 +566,10 @@ def _render(model: Overview, data: dict) -> tuple[bytes, int]:
                 (root / name).write_text(svg)
                 c["file"] = name
                 del c["kpi"], c["periods"], c["values"], c["targets"]
+        (root / "chart-index.svg").write_text(
+            vlc.vegalite_to_svg(index_spec(data["index_chart"])) if data["index_chart"] else _empty_svg("No scores")
+        )
+        data = {k: v for k, v in data.items() if k != "index_chart"}
         (root / "data.json").write_text(json.dumps(data, default=str))
         (root / "pack.typ").write_text(TEMPLATE.read_text())
         pdf = typst.compile(str(root / "pack.typ"), root=str(root))
