@@ -212,3 +212,88 @@ def owners(conn: Connection, scope: Scope, unit: str) -> list[tuple[str, str]]:
         .order_by(p.c.name, p.c.id)
     )
     return [(r.id, r.name) for r in rows]
+
+
+# --- the meeting log -----------------------------------------------------------------------------
+
+MEETING_KINDS = ("management_review", "governance", "monthly_planning", "weekly_status", "coaching", "daily_standup")
+LOGGED_PREFIX = "app-"  # ids of meetings logged in the app: no calendar import produces one
+
+
+@dataclass(frozen=True)
+class LoggedMeeting:
+    meeting_id: str
+    refreshed_from: date | None  # the first period end the refresh recomputed (None: nothing to do)
+
+
+def log_meeting(
+    conn: Connection,
+    *,
+    unit: str,
+    kind: str,
+    held_on: date,
+    crm_report_used: bool,
+    sponsor_present: bool,
+    actor: str | None,
+    snapshot_id: int | None = None,
+    meeting_id: str | None = None,
+) -> LoggedMeeting:
+    """Record a held meeting and refresh the periods it touches; runs as the owner (the refresh
+    writes kpi_values), so the caller checks the viewer's role and scope first.
+
+    Without `meeting_id` a new meeting `app-…` is added: calendar imports key their meetings by the
+    calendar's own ids, so they never touch it. With `meeting_id` (a meeting a calendar import
+    brought in) the meeting is marked held with the two flags: the calendar importer never writes
+    `crm_report_used` nor `sponsor_present` (db/importers/ics.py), so a re-import keeps them.
+    """
+    import uuid
+
+    from metrics.refresh import refresh
+
+    if kind not in MEETING_KINDS:
+        raise ActionError(f"unknown meeting kind {kind!r}")
+    m = schema.meetings
+    if meeting_id is None:
+        meeting_id = f"{LOGGED_PREFIX}{held_on.isoformat()}-{uuid.uuid4().hex[:8]}"
+        conn.execute(
+            insert(m).values(
+                id=meeting_id, org_unit_id=unit, kind=kind, scheduled_on=held_on, status="held",
+                crm_report_used=crm_report_used, sponsor_present=sponsor_present, title="Logged in Flywheel",
+            )
+        )  # fmt: skip
+    else:
+        from sqlalchemy import update as sql_update
+
+        done = conn.execute(
+            sql_update(m)
+            .where(m.c.id == meeting_id, m.c.org_unit_id == unit)
+            .values(status="held", crm_report_used=crm_report_used, sponsor_present=sponsor_present)
+        ).rowcount
+        if not done:
+            raise ActionError(f"no meeting {meeting_id!r} of unit {unit!r}")
+    conn.execute(
+        insert(schema.meeting_logs).values(
+            meeting_id=meeting_id, org_unit_id=unit, kind=kind, held_on=held_on, crm_report_used=crm_report_used,
+            sponsor_present=sponsor_present, snapshot_id=snapshot_id, logged_by=actor,
+        )
+    )  # fmt: skip
+    audit.record(
+        conn, actor, "meeting.log", meeting_id, unit=unit, kind=kind, held_on=held_on.isoformat(),
+        crm_report_used=crm_report_used, sponsor_present=sponsor_present, snapshot=snapshot_id,
+    )  # fmt: skip
+    result = refresh(conn)
+    return LoggedMeeting(meeting_id, result.recomputed_from)
+
+
+def meeting_log(conn: Connection, scope: Scope, unit: str, limit: int = 20) -> list:
+    """The meetings logged in the app for `unit`'s subtree, newest first."""
+    t, c = schema.meeting_logs, schema.org_closure
+    scope.apply(conn)
+    return list(
+        conn.execute(
+            select(t)
+            .where(t.c.org_unit_id.in_(select(c.c.unit_id).where(c.c.ancestor_id == unit)))
+            .order_by(t.c.id.desc())
+            .limit(limit)
+        )
+    )
