@@ -88,3 +88,11 @@ def my_team(db_url: str, scope: Scope, unit: str, grain: str, period_start: date
 
     with engine(db_url).connect() as conn:
         return my_team_model.my_team(conn, scope, unit, grain, period_start)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Loading the pillar…")
+def pillar(db_url: str, scope: Scope, pillar_id: str, unit: str, grain: str, period_start: date, data_version: int):
+    from metrics import pillar as pillar_model
+
+    with engine(db_url).connect() as conn:
+        return pillar_model.pillar(conn, scope, pillar_id, unit, grain, period_start)

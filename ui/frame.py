@@ -242,6 +242,17 @@ def _filters(url: str, version: int, who: Viewer, units: list[Unit]) -> Context:
         st.selectbox("Org unit", ids, format_func=lambda i: "\u2003" * by_id[i].depth + by_id[i].name, key="unit")
         st.segmented_control("Grain", GRAINS, format_func=str.title, key="grain", required=True)
         st.selectbox("Period", newest_first, format_func=lambda s: _period_option(by_start[s], window), key=key)
+        paths = unit_paths(units)
+        st.selectbox(
+            "Find a unit",
+            sorted(ids, key=lambda i: paths[i].lower()),
+            index=None,
+            format_func=paths.__getitem__,
+            placeholder="Type a name…",
+            key="unit_find",
+            on_change=_found,
+            help="Search by name; each unit shows its path.",
+        )
 
     view = (unit_id, grain, period)
     state[_VIEW] = view
@@ -256,6 +267,28 @@ def _filters(url: str, version: int, who: Viewer, units: list[Unit]) -> Context:
         st.info(n, icon=":material/link_off:")
     st.query_params.update({"unit": unit_id, "grain": grain, "period": period.start.isoformat()})
     return Context(who, url, version, by_id[unit_id], grain, period, all_periods, window, tuple(notices))
+
+
+def unit_paths(units: list[Unit]) -> dict[str, str]:
+    """Each unit's path below the top of the list: 'Sales South › Inside' (the top unit: its name)."""
+    by_id = {u.id: u for u in units}
+    paths: dict[str, str] = {}
+    for u in units:
+        names, at = [], u
+        while at is not None:
+            names.append(at.name)
+            at = by_id.get(at.parent_id) if at.parent_id else None
+        # The top of the scope (the company) is said once, not at the head of every path below it.
+        paths[u.id] = " › ".join(reversed(names[:-1] if len(names) > 1 else names))
+    return paths
+
+
+def _found() -> None:
+    """A unit picked in the search box becomes the sidebar's unit; the box empties again."""
+    state = st.session_state
+    if state.get("unit_find"):
+        state["unit"] = state["unit_find"]
+    state["unit_find"] = None
 
 
 def _holding(asked: str, all_periods: list[Period]) -> Period | None:

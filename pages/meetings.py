@@ -1,0 +1,326 @@
+"""Meetings & actions: freeze the Overview for a meeting, take the meeting pack away, log the meeting,
+and turn red and amber KPIs into owned actions with a due date."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from db.settings import database_url
+from metrics import actions, pack, snapshot
+from metrics.periods import label as period_label
+from metrics.registry import BY_ID
+from ui import data, display, frame
+
+RUNS_MEETINGS = ("sponsor", "lead", "manager", "admin")  # may freeze, log meetings and raise actions
+KIND_WORDS = {
+    "management_review": "Management review",
+    "governance": "Steering committee (governance)",
+    "monthly_planning": "Monthly planning",
+    "weekly_status": "Weekly status",
+    "coaching": "Coaching 1:1",
+    "daily_standup": "Daily stand-up",
+}
+STATE_WORDS = {"open": "Open", "overdue": "Overdue", "done": "Done"}
+_FLASH = "_meetings_flash"
+
+ctx = frame.page("Meetings")
+who = ctx.viewer
+scope = who.scope
+engine = data.engine(ctx.url)
+runs = who.role in RUNS_MEETINGS
+today = datetime.now(UTC).date()
+
+st.title(f"Meetings & actions · {ctx.unit.name}")
+st.caption(display.window_caption(ctx.period, ctx.window))
+if flash := st.session_state.pop(_FLASH, None):
+    ok, message = flash
+    if ok:
+        st.success(message, icon=":material/check_circle:")
+    else:
+        st.error(message, icon=":material/error:")
+
+
+# Writes run in button callbacks: before the script, so no rerun of the frame can lose a click.
+def _say(ok: bool, message: str) -> None:
+    st.session_state[_FLASH] = (ok, message)
+
+
+def _freeze(unit: str, grain: str, start: date) -> None:
+    name = st.session_state.get("freeze_name", "")
+    try:
+        with engine.begin() as conn:
+            new_id = snapshot.create(
+                conn, scope, unit=unit, grain=grain, period_start=start, name=name, actor=who.email
+            )
+    except snapshot.SnapshotError as e:
+        _say(False, str(e))
+        return
+    st.session_state["meetings_snapshot"] = new_id
+    _say(True, f"Snapshot “{name.strip()}” frozen (#{new_id}).")
+
+
+def _log(unit: str, snapshot_id) -> None:
+    # The refresh writes kpi_values, which only the owner role may: the viewer's role was checked
+    # (RUNS_MEETINGS) and the unit comes from the filter, which lists only units in its scope.
+    from db.engine import make_engine
+
+    state = st.session_state
+    kind, held_on = state["log_kind"], state["log_date"]
+    owner = make_engine(database_url())
+    try:
+        with owner.begin() as conn:
+            logged = actions.log_meeting(
+                conn, unit=unit, kind=kind, held_on=held_on, crm_report_used=state["log_crm"],
+                sponsor_present=state["log_sponsor"], actor=who.email, snapshot_id=snapshot_id,
+            )  # fmt: skip
+    except actions.ActionError as e:
+        _say(False, str(e))
+        return
+    finally:
+        owner.dispose()
+    st.cache_data.clear()
+    _say(
+        True,
+        f"{KIND_WORDS[kind]} of {display.day(held_on)} logged; KPIs refreshed"
+        + (f" from {display.day(logged.refreshed_from)}." if logged.refreshed_from else "."),
+    )
+
+
+def _create(unit: str, snapshot_id, statuses: dict[str, str]) -> None:
+    state = st.session_state
+    kpi_id = state["action_kpi"]
+    try:
+        with engine.begin() as conn:
+            new = actions.create(
+                conn, scope, title=state.get("action_title", ""), owner=state.get("action_owner") or "",
+                due_on=state["action_due"], kpi_id=kpi_id, unit=unit, snapshot_id=snapshot_id,
+                kpi_status=statuses.get(kpi_id), actor=who.email,
+            )  # fmt: skip
+    except actions.ActionError as e:
+        _say(False, str(e))
+        return
+    state["action_title"] = ""
+    _say(True, f"Action #{new} created for {BY_ID[kpi_id].title}.")
+
+
+def _update() -> None:
+    state = st.session_state
+    pick, status = state.get("update_pick"), state.get("update_status") or ""
+    try:
+        with engine.begin() as conn:
+            actions.update(conn, scope, pick, status=status, comment=state.get("update_comment", ""), actor=who.email)
+    except actions.ActionError as e:
+        _say(False, str(e))
+        return
+    state["update_comment"] = ""
+    _say(True, f"Action #{pick} is {STATE_WORDS.get(status, status).lower()}.")
+
+
+with frame.database_errors(), engine.connect() as conn:
+    frozen = [s for s in snapshot.listing(conn, scope, ctx.unit.id) if s.grain == ctx.grain]
+    live = data.overview(ctx.url, scope, ctx.unit.id, ctx.grain, ctx.period.start, ctx.version)
+
+# --- meeting mode: freeze, pack, log ---------------------------------------------------------------
+st.subheader("Meeting mode")
+left, right = st.columns([3, 2], gap="large")
+with left:
+    choices = {None: f"Live figures · {display.period_name(ctx.period)}"} | {
+        s.id: f"{s.name} · {period_label(s.grain, s.period_start, s.period_end)} · frozen {display.day(s.created_at.date())}"
+        for s in frozen
+    }
+    chosen = st.selectbox(
+        "Show the pack of",
+        list(choices),
+        format_func=lambda k: choices[k],
+        key="meetings_snapshot",
+        help="A snapshot shows exactly what the meeting saw, whatever data, targets or weights changed since.",
+    )
+    chosen_snap = next((s for s in frozen if s.id == chosen), None)
+    period_start = chosen_snap.period_start if chosen_snap else ctx.period.start
+    if live is None and chosen_snap is None:
+        st.info("No KPI values for this unit and period: nothing to put in a pack.")
+    else:
+
+        @st.cache_data(ttl=600, show_spinner="Building the meeting pack…", max_entries=8)
+        def _pack(url: str, scope_, unit: str, grain: str, start: date, snapshot_id, version, actor: str):
+            with data.engine(url).begin() as c:
+                return pack.build(
+                    c, scope_, unit=unit, grain=grain, period_start=start, snapshot_id=snapshot_id, actor=actor
+                )
+
+        def _build() -> pack.Pack:
+            return _pack(ctx.url, scope, ctx.unit.id, ctx.grain, period_start, chosen, ctx.version, who.email)
+
+        b1, b2 = st.columns(2)
+        b1.download_button(
+            "Meeting pack (PDF)",
+            data=lambda: _build().pdf,
+            file_name=f"flywheel-pack-{ctx.unit.id}-{ctx.grain}-{period_start}.pdf",
+            mime="application/pdf",
+            icon=":material/picture_as_pdf:",
+            type="primary",
+            on_click="ignore",
+            key="meetings_pack_pdf",
+            width="stretch",
+        )
+        b2.download_button(
+            "Every number (CSV)",
+            data=lambda: _build().csv.encode(),
+            file_name=f"flywheel-pack-{ctx.unit.id}-{ctx.grain}-{period_start}.csv",
+            mime="text/csv",
+            icon=":material/table:",
+            on_click="ignore",
+            key="meetings_pack_csv",
+            width="stretch",
+        )
+        st.caption(
+            "Cover with the index and three decisions, one page per pillar, open and overdue actions, "
+            "changes since the last review, definitions."
+        )
+
+    if runs and live is not None:
+        with st.form("freeze", border=True):
+            st.markdown("**Freeze for meeting**")
+            st.text_input(
+                "Name", value=f"{ctx.unit.name} review · {display.period_name(ctx.period)}", key="freeze_name"
+            )
+            st.form_submit_button(
+                "Freeze snapshot",
+                icon=":material/ac_unit:",
+                on_click=_freeze,
+                args=(ctx.unit.id, ctx.grain, ctx.period.start),
+            )
+
+with right:
+    if runs:
+        with st.form("log", border=True):
+            st.markdown("**Log this meeting**")
+            st.selectbox(
+                "Kind",
+                list(KIND_WORDS),
+                format_func=KIND_WORDS.get,
+                key="log_kind",
+                help="Management kinds feed report use.",
+            )
+            st.date_input("Held on", value=today, max_value=today, key="log_date")
+            st.checkbox(
+                "Run on CRM reports or this dashboard",
+                value=True,
+                key="log_crm",
+                help="Meeting mode is open: this meeting is run on the CRM's numbers.",
+            )
+            st.checkbox("Executive sponsor present", value=who.role == "sponsor", key="log_sponsor")
+            st.form_submit_button(
+                "Log meeting", icon=":material/event_available:", type="primary", on_click=_log,
+                args=(ctx.unit.id, chosen),
+            )  # fmt: skip
+    with engine.connect() as conn:
+        logs = actions.meeting_log(conn, scope, ctx.unit.id, limit=5)
+    if logs:
+        st.caption("Logged here lately")
+        for m in logs:
+            flags = ", ".join(
+                x for x, on in (("on CRM reports", m.crm_report_used), ("sponsor present", m.sponsor_present)) if on
+            )
+            st.markdown(
+                f"- {display.day(m.held_on)} · {display.escape(KIND_WORDS.get(m.kind, m.kind))}"
+                + (f" · {flags}" if flags else "")
+            )
+
+# --- actions ---------------------------------------------------------------------------------------
+st.subheader("Actions")
+card = live.scorecard if live is not None else pd.DataFrame(columns=["kpi_id", "status", "value", "target"])
+raisable = card[card["status"].isin(actions.RAISABLE)]
+if runs and not raisable.empty:
+    with st.expander(f"Create an action from a red or amber KPI ({len(raisable)})", icon=":material/add_task:"):
+        with engine.connect() as conn:
+            people = actions.owners(conn, scope, ctx.unit.id)
+        with st.form("new_action", border=False):
+            st.selectbox(
+                "KPI",
+                list(raisable["kpi_id"]),
+                format_func=lambda k: (
+                    f"{BY_ID[k].title} · " + display.STATUS_WORDS[raisable.set_index("kpi_id").loc[k, "status"]].lower()
+                ),
+                key="action_kpi",
+            )
+            st.text_input("What will be done", key="action_title")
+            c1, c2 = st.columns(2)
+            c1.selectbox(
+                "Owner",
+                [p for p, _ in people],
+                format_func=dict(people).get,
+                key="action_owner",
+                placeholder="Nobody you may assign" if not people else "Choose a person",
+            )
+            c2.date_input("Due", value=today + timedelta(days=14), key="action_due")
+            st.form_submit_button(
+                "Create action", icon=":material/add_task:", type="primary", on_click=_create,
+                args=(ctx.unit.id, chosen, dict(zip(raisable["kpi_id"], raisable["status"], strict=True))),
+            )  # fmt: skip
+
+with engine.connect() as conn:
+    everything = actions.listing(conn, scope, unit=ctx.unit.id, today=today)
+f1, f2 = st.columns([2, 3])
+states = f1.pills(
+    "Show", list(STATE_WORDS), default=["open", "overdue"], selection_mode="multi", format_func=STATE_WORDS.get,
+    key="action_states",
+)  # fmt: skip
+owner_names = sorted({a.owner_name for a in everything if a.owner_name})
+owner_pick = f2.selectbox("Owner", ["Everyone", *owner_names], key="action_owner_filter")
+shown = [
+    a
+    for a in everything
+    if a.state(today) in (states or list(STATE_WORDS)) and owner_pick in ("Everyone", a.owner_name)
+]
+counts = {s: sum(1 for a in everything if a.state(today) == s) for s in STATE_WORDS}
+st.caption(f"{counts['open']} open · {counts['overdue']} overdue · {counts['done']} done in {ctx.unit.name}")
+if not shown:
+    st.info("No actions to show with these filters.")
+else:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "State": [STATE_WORDS[a.state(today)] for a in shown],
+                "Action": [a.title for a in shown],
+                "Owner": [a.owner_name or "(not visible to you)" for a in shown],
+                "Due": [a.due_on for a in shown],
+                "KPI": [a.kpi_title for a in shown],
+                "Unit": [a.unit_name for a in shown],
+                "Last update": [a.last_comment or "" for a in shown],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={"Due": st.column_config.DateColumn(format="D MMM YYYY")},
+        key="actions_table",
+    )
+    mine = who.scope.person
+    updatable = [a for a in shown if runs or (mine and a.owner_person_id == mine)]
+    if updatable:
+        with st.form("update_action", border=True):
+            st.markdown("**Update an action**")
+            st.selectbox(
+                "Action", [a.id for a in updatable], format_func=lambda i: next(a.title for a in updatable if a.id == i),
+                key="update_pick",
+            )  # fmt: skip
+            st.segmented_control(
+                "Status", list(actions.STATUSES), default="done", format_func=STATE_WORDS.get, key="update_status"
+            )
+            st.text_input("Comment", key="update_comment", placeholder="What happened")
+            st.form_submit_button("Save update", icon=":material/save:", on_click=_update)
+        with st.expander("History of an action", icon=":material/history:"):
+            hist_pick = st.selectbox(
+                "Action", [a.id for a in shown], format_func=lambda i: next(a.title for a in shown if a.id == i),
+                key="history_pick",
+            )  # fmt: skip
+            with engine.connect() as conn:
+                for h in actions.history(conn, scope, hist_pick):
+                    st.markdown(
+                        f"- {h.at:%d %b %Y %H:%M} · **{STATE_WORDS.get(h.status, h.status)}**"
+                        + (f" · {display.escape(h.actor)}" if h.actor else "")
+                        + (f" — {display.escape(h.comment)}" if h.comment else "")
+                    )

@@ -1,0 +1,5 @@
+"""People: the people pillar's KPIs against target, who pulls the unit down and why, with drill-downs."""
+
+from ui import pillar_page
+
+pillar_page.render("people", "People")

@@ -1,0 +1,118 @@
+"""AppTest of Meetings & actions on the hand-computed fixture organisation: freeze, log a meeting,
+raise an action from a red KPI and close it, and what a member may do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+from db.engine import make_engine
+from metrics.refresh import refresh
+from tests import fixture_org
+from tests.conftest import add_user, sign_in
+
+APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+VIEW = {"unit": "D1", "grain": "month", "period": "2026-02-01"}
+
+
+@pytest.fixture
+def org_url(fresh_database) -> str:
+    url = fresh_database()
+    eng = make_engine(url)
+    with eng.begin() as conn:
+        fixture_org.load(conn)
+        refresh(conn, full=True)
+    eng.dispose()
+    return url
+
+
+def _open(url: str, monkeypatch, email: str) -> AppTest:
+    monkeypatch.setenv("DATABASE_URL", url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = sign_in(AppTest.from_file(str(APP), default_timeout=90), email)
+    for k, v in VIEW.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("pages/meetings.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def _one(url: str, sql: str):
+    eng = make_engine(url)
+    with eng.connect() as conn:
+        rows = conn.execute(text(sql)).all()
+    eng.dispose()
+    return rows
+
+
+def test_a_lead_freezes_logs_a_meeting_and_raises_and_closes_an_action(org_url, monkeypatch) -> None:
+    add_user(org_url, "lead@acme.test", "lead", unit="C")
+    at = _open(org_url, monkeypatch, "lead@acme.test")
+    assert at.title[0].value == "Meetings & actions · Sales"
+    assert [d.proto.label for d in at.get("download_button")] == ["Meeting pack (PDF)", "Every number (CSV)"]
+
+    at.text_input(key="freeze_name").set_value("Sales steering, February")
+    _button(at, "Freeze snapshot").click().run()
+    assert not at.exception, at.exception
+    assert "frozen" in at.success[0].value
+    assert _one(org_url, "SELECT name, org_unit_id, period_start::text FROM snapshots") == [
+        ("Sales steering, February", "D1", "2026-02-01")
+    ]
+    assert at.selectbox(key="meetings_snapshot").value is not None  # the new snapshot is shown
+
+    before = _one(
+        org_url,
+        "SELECT numerator, denominator FROM kpi_values WHERE kpi_id = 'report_usage_in_meetings'"
+        " AND org_unit_id = 'D1' AND grain = 'month' AND period_start = '2026-02-01'",
+    )
+    assert before == [(4.0, 6.0)]
+    at.selectbox(key="log_kind").set_value("management_review")
+    from datetime import date
+
+    at.date_input(key="log_date").set_value(date(2026, 2, 25))
+    _button(at, "Log meeting").click().run()
+    assert not at.exception, at.exception
+    assert "logged" in at.success[0].value
+    after = _one(
+        org_url,
+        "SELECT numerator, denominator FROM kpi_values WHERE kpi_id = 'report_usage_in_meetings'"
+        " AND org_unit_id = 'D1' AND grain = 'month' AND period_start = '2026-02-01'",
+    )
+    assert after == [(5.0, 7.0)]  # one more held management meeting, on CRM reports
+    assert _one(org_url, "SELECT logged_by, crm_report_used FROM meeting_logs") == [("lead@acme.test", True)]
+
+    at.selectbox(key="action_kpi").set_value("report_usage_in_meetings")
+    at.text_input(key="action_title").set_value("Run the weekly status on the pipeline dashboard")
+    at.selectbox(key="action_owner").set_value("p9")
+    _button(at, "Create action").click().run()
+    assert not at.exception, at.exception
+    assert "created" in at.success[0].value
+    table = at.dataframe[0].value
+    assert list(table["Action"]) == ["Run the weekly status on the pipeline dashboard"]
+    assert list(table["Owner"]) == ["P9"]
+
+    at.text_input(key="update_comment").set_value("Done: the dashboard is on the screen every Monday")
+    _button(at, "Save update").click().run()
+    assert not at.exception, at.exception
+    assert _one(org_url, "SELECT status, comment FROM action_events ORDER BY id") == [
+        ("open", None),
+        ("done", "Done: the dashboard is on the screen every Monday"),
+    ]
+    assert "No actions to show" in at.info[0].value  # done actions are filtered out by default
+
+
+def test_a_member_sees_actions_but_neither_freezes_nor_logs(org_url, monkeypatch) -> None:
+    add_user(org_url, "p1@acme.test", "member", unit="T1", person="p1")
+    at = _open(org_url, monkeypatch, "p1@acme.test")
+    labels = [b.label for b in at.button]
+    assert "Freeze snapshot" not in labels and "Log meeting" not in labels and "Create action" not in labels
