@@ -17,6 +17,9 @@ with frame.database_errors():
 PAGES = {
     "overview": ("pages/overview.py", "Overview", ":material/dashboard:"),
     "my-team": ("pages/my-team.py", "My team", ":material/groups:"),
+    "people": ("pages/people.py", "People", ":material/diversity_3:"),
+    "process": ("pages/process.py", "Process", ":material/account_tree:"),
+    "technology": ("pages/technology.py", "Technology", ":material/memory:"),
     "meetings": ("pages/meetings.py", "Meetings & actions", ":material/event_note:"),
     "targets": ("pages/targets.py", "Targets", ":material/flag:"),
     "admin": ("pages/admin.py", "Admin", ":material/admin_panel_settings:"),
@@ -53,7 +56,7 @@ def home() -> None:
 # A page a role may not open is not registered at all: its URL says "Page not found".
 sections = {
     "": [st.Page(home, title="Flywheel", url_path="home", default=True, visibility="hidden")],
-    "Adoption": [pages[p] for p in ("overview", "my-team", "meetings")],
+    "Adoption": [pages[p] for p in ("overview", "people", "process", "technology", "my-team", "meetings")],
 }
 if manage := [pages[p] for p in ("targets", "admin") if p in pages]:
     sections["Program"] = manage
