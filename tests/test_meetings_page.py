@@ -55,8 +55,8 @@ def _one(url: str, sql: str):
     return rows
 
 
-def test_a_lead_freezes_logs_a_meeting_and_raises_and_closes_an_action(org_url, monkeypatch) -> None:
-    add_user(org_url, "lead@acme.test", "lead", unit="C")
+def test_a_manager_freezes_logs_a_meeting_and_raises_and_closes_an_action(org_url, monkeypatch) -> None:
+    add_user(org_url, "lead@acme.test", "manager", unit="D1", person="p9")  # Sales' manager runs its review
     at = _open(org_url, monkeypatch, "lead@acme.test")
     assert at.title[0].value == "Meetings & actions · Sales"
     assert [d.proto.label for d in at.get("download_button")] == ["Meeting pack (PDF)", "Every number (CSV)"]
