@@ -9,9 +9,6 @@ st.set_page_config(page_title="Flywheel", page_icon=":material/donut_large:", la
 with st.sidebar:
     st.markdown("### :material/donut_large: Flywheel")
 
-with frame.database_errors():
-    who = auth.viewer(data.url())
-
 # Every page by its URL path; each pages/ file is named after its path, so that a fresh server
 # (Streamlit's legacy pages/ mode, until the first st.navigation) finds the same page.
 PAGES = {
@@ -25,6 +22,9 @@ PAGES = {
     "admin": ("pages/admin.py", "Admin", ":material/admin_panel_settings:"),
 }
 ROLES = {"targets": ("lead", "admin"), "admin": ("admin",)}  # pages open to some roles only
+
+with frame.database_errors(paths=PAGES):  # down: every page's URL says so, and keeps its place
+    who = auth.viewer(data.url())
 
 if who is None:
     # Not signed in: every page's URL shows the sign-in form, so a deep link survives signing in

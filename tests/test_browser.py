@@ -250,3 +250,19 @@ def test_the_page_comes_back_by_itself_when_the_database_does(browser, tmp_path:
         assert page.get_by_text("The database cannot be reached.").count() == 0
         page.get_by_test_id("tile-index").wait_for(timeout=30_000)
         page.close()
+
+
+def test_a_fresh_server_without_its_database_lists_no_pages_and_keeps_the_url(browser) -> None:
+    with _streamlit("postgresql+psycopg://nobody@127.0.0.1:9/none") as fresh:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(fresh + DEEP_LINK)
+        page.get_by_role("button", name="Try again now").wait_for(timeout=30_000)
+        assert page.get_by_text("The database cannot be reached.").count() == 1
+        sidebar = page.get_by_test_id("stSidebar")
+        assert "Flywheel" in sidebar.locator("h3").first.inner_text()
+        # Streamlit's legacy list of every pages/ file ('streamlit app', 'admin', ...) never shows.
+        assert page.get_by_test_id("stSidebarNav").count() == 0
+        assert sidebar.get_by_text("admin").count() == 0
+        assert page.url.endswith(DEEP_LINK)
+        assert "127.0.0.1:9" not in page.get_by_test_id("stMain").inner_text()
+        page.close()

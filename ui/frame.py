@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import NoReturn
 
 import streamlit as st
 from sqlalchemy import exc
@@ -112,30 +113,52 @@ def _route_through_the_entrypoint() -> None:
 
 
 @contextmanager
-def database_errors() -> Iterator[None]:
+def database_errors(paths: Iterable[str] | None = None) -> Iterator[None]:
     """Turn a database failure anywhere in a page into a clear message instead of a traceback.
 
     The message never shows the driver's text (socket paths, host names, ports): that goes to the
     server log. While the database is unreachable the page checks it every RETRY_SECONDS and comes
     back by itself; "Try again now" checks at once.
+
+    `paths`: the URL paths of every page, when the router calls this before st.navigation. Then
+    the message is drawn by a stand-in page registered at each path: st.navigation still runs (so a
+    fresh server's legacy page list never shows) and the URL asked for stays, for when it is back.
     """
     try:
         yield
     except UNREACHABLE as e:
         log.warning("database unreachable: %s", _one_line(e))
-        st.error(
-            "**The database cannot be reached.** The dashboard comes back by itself as soon as it is up "
-            f"again (this page checks every {RETRY_SECONDS} seconds).",
-            icon=":material/cloud_off:",
-        )
-        _watch_database()
-        with st.sidebar:
-            st.caption("The filters come back with the database.")
-        st.stop()
+        _instead(_database_down, paths)
     except exc.ProgrammingError as e:
         log.warning("database not set up: %s", _one_line(e))
-        st.error("**The database is not set up.** Run `flywheel db upgrade` (or `make run`).", icon=":material/build:")
-        st.stop()
+        _instead(_not_set_up, paths)
+
+
+def _instead(draw, paths: Iterable[str] | None) -> NoReturn:
+    if paths is None:
+        draw()
+    else:
+        st.navigation(
+            [st.Page(draw, title="Flywheel", url_path="home", default=True)]
+            + [st.Page(draw, title="Flywheel", url_path=p) for p in paths],
+            position="hidden",
+        ).run()
+    st.stop()
+
+
+def _database_down() -> None:
+    st.error(
+        "**The database cannot be reached.** The dashboard comes back by itself as soon as it is up "
+        f"again (this page checks every {RETRY_SECONDS} seconds).",
+        icon=":material/cloud_off:",
+    )
+    _watch_database()
+    with st.sidebar:
+        st.caption("The filters come back with the database.")
+
+
+def _not_set_up() -> None:
+    st.error("**The database is not set up.** Run `flywheel db upgrade` (or `make run`).", icon=":material/build:")
 
 
 @st.fragment(run_every=RETRY_SECONDS)
