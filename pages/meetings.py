@@ -230,11 +230,39 @@ with right:
                 + (f" · {flags}" if flags else "")
             )
 
+# --- changes since the last review ----------------------------------------------------------------
+with engine.connect() as conn:
+    snap_obj = snapshot.get(conn, scope, chosen) if chosen is not None else None
+    shown_model = snap_obj.model if snap_obj is not None else live
+    review = pack.since_last_review(conn, scope, shown_model, snap_obj, today) if shown_model is not None else None
+if review is not None:
+    st.subheader("Changes since the last review")
+    st.caption(review["since"])
+    if review["items"]:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "KPI": [c["title"] for c in review["items"]],
+                    "Then": [c["then"] for c in review["items"]],
+                    "Now": [c["now"] for c in review["items"]],
+                    "Status": [c["note"] for c in review["items"]],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    elif review["closed"] or "No earlier" not in review["since"]:
+        st.caption(review["empty"])
+    for c in review["closed"]:
+        st.markdown(f"- :material/task_alt: Closed: {display.escape(c)}")
+
 # --- actions ---------------------------------------------------------------------------------------
 st.subheader("Actions")
 card = live.scorecard if live is not None else pd.DataFrame(columns=["kpi_id", "status", "value", "target"])
 raisable = card[card["status"].isin(actions.RAISABLE)]
-if runs and not raisable.empty:
+if runs and not who.scope.people and not raisable.empty:
+    st.caption("Actions are raised by the program lead or the unit's manager: they assign a person as owner.")
+if runs and who.scope.people and not raisable.empty:
     with st.expander(f"Create an action from a red or amber KPI ({len(raisable)})", icon=":material/add_task:"):
         with engine.connect() as conn:
             people = actions.owners(conn, scope, ctx.unit.id)

@@ -69,6 +69,8 @@ def test_a_manager_freezes_logs_a_meeting_and_raises_and_closes_an_action(org_ur
         ("Sales steering, February", "D1", "2026-02-01")
     ]
     assert at.selectbox(key="meetings_snapshot").value is not None  # the new snapshot is shown
+    assert "Changes since the last review" in [h.value for h in at.subheader]
+    assert any("first review on record" in c.value for c in at.caption)
 
     before = _one(
         org_url,
