@@ -24,6 +24,8 @@ KIND_WORDS = {
     "daily_standup": "Daily stand-up",
 }
 STATE_WORDS = {"open": "Open", "overdue": "Overdue", "done": "Done"}
+# Red and amber are the only strong colours (as on the Overview); green and the rest stay quiet.
+_TONE = {"red": "color: #b42318; font-weight: 600", "amber": "color: #9a5b00; font-weight: 600"}
 _FLASH = "_meetings_flash"
 
 ctx = frame.page("Meetings")
@@ -239,17 +241,20 @@ if review is not None:
     st.subheader("Changes since the last review")
     st.caption(review["since"])
     if review["items"]:
+        moved = pd.DataFrame(
+            {
+                "KPI": [c["title"] for c in review["items"]],
+                "Then": [c["then"] for c in review["items"]],
+                "Now": [c["now"] for c in review["items"]],
+                "Status": [c["note"] for c in review["items"]],
+            }
+        )
+        tones = {c["note"]: c["status"] for c in review["items"]}
         st.dataframe(
-            pd.DataFrame(
-                {
-                    "KPI": [c["title"] for c in review["items"]],
-                    "Then": [c["then"] for c in review["items"]],
-                    "Now": [c["now"] for c in review["items"]],
-                    "Status": [c["note"] for c in review["items"]],
-                }
-            ),
+            moved.style.map(lambda v: _TONE.get(tones.get(v), ""), subset=["Status"]),
             hide_index=True,
             width="stretch",
+            height=36 * (len(moved) + 1) + 2,
         )
     elif review["closed"] or "No earlier" not in review["since"]:
         st.caption(review["empty"])
@@ -320,7 +325,7 @@ else:
                 "Unit": [a.unit_name for a in shown],
                 "Last update": [a.last_comment or "" for a in shown],
             }
-        ),
+        ).style.map(lambda v: _TONE["red"] if v == "Overdue" else "", subset=["State"]),
         hide_index=True,
         width="stretch",
         column_config={"Due": st.column_config.DateColumn(format="D MMM YYYY")},
