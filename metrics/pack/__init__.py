@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import altair as alt
 import pandas as pd
 from sqlalchemy import Connection
 
@@ -414,56 +413,6 @@ def _index_rows(model: Overview) -> list[dict]:
     return out
 
 
-def index_spec(rows: list[dict]) -> dict:
-    """The cover chart: the index (bold) and the three pillars (thin) over the trend periods."""
-    df = pd.DataFrame(rows, columns=["period", "order", "series", "value"])
-    order = ["Adoption Index", *(p.title for p in PILLARS)]
-    colours = ["#1f4e79", "#7f9cb8", "#a3a3a3", "#c9b37e"]
-    x = alt.X(
-        "period:N",
-        sort=alt.SortField("order"),
-        title=None,
-        axis=alt.Axis(labelAngle=0, labelFontSize=9, labelOverlap="greedy"),
-    )
-    y = alt.Y("value:Q", scale=alt.Scale(domain=[0, 100]), title=None, axis=alt.Axis(tickCount=5, labelFontSize=9))
-    colour = alt.Color(
-        "series:N",
-        scale=alt.Scale(domain=order, range=colours),
-        legend=alt.Legend(orient="top", title=None, labelFontSize=9, symbolType="stroke", symbolStrokeWidth=2.5),
-    )
-    width = alt.StrokeWidth("series:N", scale=alt.Scale(domain=order, range=[3, 1.4, 1.4, 1.4]), legend=None)
-    chart = (
-        alt.Chart(df)
-        .mark_line(point=alt.OverlayMarkDef(size=12))
-        .encode(x=x, y=y, color=colour, strokeWidth=width)
-        .properties(width=560, height=120)
-        .configure_view(stroke=None)
-        .configure_axis(domainColor="#9ca3af", gridColor="#eceef1", tickColor="#9ca3af", labelColor="#374151")
-        .configure(font="Liberation Sans")
-    )
-    return chart.to_dict()
-
-
-def since_last_review(conn: Connection, scope: Scope, model: Overview, snap=None, today: date | None = None) -> dict:
-    """What moved since the previous snapshot of the same unit and grain (before `snap` when given,
-    else the latest): KPIs whose status, value or target changed (status changes first, then the
-    biggest moves) and the actions closed since. `since` says against what; `items` may be empty."""
-    today = today or date.today()
-    if snap is not None:
-        last = snapshots.previous(conn, scope, snap)
-    else:
-        listed = [s for s in snapshots.listing(conn, scope, model.unit_id) if s.grain == model.period.grain]
-        last = snapshots.get(conn, scope, listed[0].id) if listed else None
-    closed = []
-    if last is not None:
-        closed = [
-            a
-            for a in action_model.listing(conn, scope, unit=model.unit_id, states=("done",), today=today)
-            if a.updated_at > last.created_at
-        ]
-    return _changes(model, last, closed, lambda *a, **k: None)
-
-
 def _changes(model: Overview, last: snapshots.Snapshot | None, closed, num) -> dict:
     if last is None:
         return {
@@ -524,48 +473,92 @@ def _changes(model: Overview, last: snapshots.Snapshot | None, closed, num) -> d
 STATUS_COLOURS = {"green": "#2e6b3a", "amber": "#b06a00", "red": "#b42318", "no_data": "#9ca3af"}
 
 
+_AXIS = {"domainColor": "#9ca3af", "gridColor": "#eceef1", "tickColor": "#9ca3af", "labelColor": "#374151"}
+_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+
+
+def _x(font: int) -> dict:
+    return {
+        "field": "period",
+        "type": "ordinal",
+        "sort": {"field": "order"},
+        "title": None,
+        "axis": {"labelAngle": 0, "labelFontSize": font, "labelOverlap": "greedy", "labelSeparation": 4},
+    }
+
+
 def chart_spec(c: dict, grain: str) -> dict:
-    """A small trend chart: the value and its stepped target, the last point coloured by status."""
+    """A small trend chart: the value and its stepped target, the last point coloured by status.
+
+    Plain Vega-Lite (no Altair objects): building and validating Altair charts cost more than
+    rendering them."""
     k = c["kpi"]
     rows = [
-        {"period": short_label(grain, p.start), "order": i, "value": v, "target": t}
+        {"period": short_label(grain, p.start), "order": i, "value": _json_num(v), "target": _json_num(t)}
         for i, (p, v, t) in enumerate(zip(c["periods"], c["values"], c["targets"], strict=False))
     ]
-    df = pd.DataFrame(rows, columns=["period", "order", "value", "target"])
-    vals = [v for v in c["values"] + c["targets"] if v is not None and not pd.isna(v)]
+    vals = [v for r in rows for v in (r["value"], r["target"]) if v is not None]
     top = max(vals) if vals else 1.0
-    domain = [0, 100] if k.unit == "%" else ([1, 5] if k.value_kind == "mean" else [0, top * 1.15 or 1])
-    x = alt.X(
-        "period:N",
-        sort=alt.SortField("order"),
-        title=None,
-        axis=alt.Axis(labelAngle=0, labelFontSize=8, labelOverlap="greedy", labelSeparation=4),
-    )
-    y = alt.Y(
-        "value:Q", scale=alt.Scale(domain=domain), title=None, axis=alt.Axis(tickCount=3, labelFontSize=9, grid=True)
-    )
-    base = alt.Chart(df)
-    target = base.mark_line(interpolate="step", strokeDash=[4, 3], color="#6b7280", strokeWidth=1.2).encode(
-        x=x, y=alt.Y("target:Q", scale=alt.Scale(domain=domain))
-    )
-    line = base.mark_line(color="#1f4e79", strokeWidth=2, point=alt.OverlayMarkDef(size=14, color="#1f4e79")).encode(
-        x=x, y=y
-    )
-    last = df.dropna(subset=["value"]).tail(1)
-    status = c.get("status", "no_data")
-    dot = (
-        alt.Chart(last)
-        .mark_point(filled=True, size=70, color=STATUS_COLOURS.get(status, "#1f4e79"))
-        .encode(x=x, y=alt.Y("value:Q", scale=alt.Scale(domain=domain)))
-    )
-    chart = (
-        alt.layer(target, line, dot)
-        .properties(width=240, height=62)
-        .configure_view(stroke=None)
-        .configure_axis(domainColor="#9ca3af", gridColor="#eceef1", tickColor="#9ca3af", labelColor="#374151")
-        .configure(font="Liberation Sans")
-    )
-    return chart.to_dict()
+    domain = [0, 100] if k.unit == "%" else ([1, 5] if k.value_kind == "mean" else [0, (top * 1.15) or 1])
+    y = {"type": "quantitative", "scale": {"domain": domain}, "title": None}
+    last = [r for r in rows if r["value"] is not None][-1:]
+    return {
+        "$schema": _SCHEMA,
+        "width": 240,
+        "height": 62,
+        "config": {"font": "Liberation Sans", "view": {"stroke": None}, "axis": _AXIS},
+        "layer": [
+            {
+                "data": {"values": rows},
+                "mark": {"type": "line", "interpolate": "step", "strokeDash": [4, 3], "color": "#6b7280",
+                         "strokeWidth": 1.2},
+                "encoding": {"x": _x(8), "y": {**y, "field": "target"}},
+            },
+            {
+                "data": {"values": rows},
+                "mark": {"type": "line", "color": "#1f4e79", "strokeWidth": 2,
+                         "point": {"size": 14, "color": "#1f4e79"}},
+                "encoding": {
+                    "x": _x(8),
+                    "y": {**y, "field": "value", "axis": {"tickCount": 3, "labelFontSize": 9, "grid": True}},
+                },
+            },
+            {
+                "data": {"values": last},
+                "mark": {"type": "point", "filled": True, "size": 70,
+                         "color": STATUS_COLOURS.get(c.get("status", "no_data"), "#1f4e79")},
+                "encoding": {"x": _x(8), "y": {**y, "field": "value"}},
+            },
+        ],
+    }  # fmt: skip
+
+
+def _json_num(v) -> float | None:
+    return None if v is None or pd.isna(v) else float(v)
+
+
+def index_spec(rows: list[dict]) -> dict:
+    """The cover chart: the index (bold) and the three pillars (thin) over the trend periods."""
+    order = ["Adoption Index", *(p.title for p in PILLARS)]
+    return {
+        "$schema": _SCHEMA,
+        "width": 560,
+        "height": 120,
+        "data": {"values": rows},
+        "config": {"font": "Liberation Sans", "view": {"stroke": None}, "axis": _AXIS},
+        "mark": {"type": "line", "point": {"size": 12}},
+        "encoding": {
+            "x": _x(9),
+            "y": {"field": "value", "type": "quantitative", "scale": {"domain": [0, 100]}, "title": None,
+                  "axis": {"tickCount": 5, "labelFontSize": 9}},
+            "color": {"field": "series", "type": "nominal",
+                      "scale": {"domain": order, "range": ["#1f4e79", "#7f9cb8", "#a3a3a3", "#c9b37e"]},
+                      "legend": {"orient": "top", "title": None, "labelFontSize": 9, "symbolType": "stroke",
+                                 "symbolStrokeWidth": 2.5}},
+            "strokeWidth": {"field": "series", "type": "nominal",
+                            "scale": {"domain": order, "range": [3, 1.4, 1.4, 1.4]}, "legend": None},
+        },
+    }  # fmt: skip
 
 
 def _render(model: Overview, data: dict) -> tuple[bytes, int]:
