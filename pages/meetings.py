@@ -11,7 +11,7 @@ import streamlit as st
 from db.settings import database_url
 from metrics import actions, pack, snapshot
 from metrics.periods import label as period_label
-from metrics.registry import BY_ID
+from metrics.registry import BY_ID, PILLARS
 from ui import data, display, frame
 
 RUNS_MEETINGS = ("sponsor", "lead", "manager", "admin")  # may freeze, log meetings and raise actions
@@ -27,6 +27,8 @@ STATE_WORDS = {"open": "Open", "overdue": "Overdue", "done": "Done"}
 # Red and amber are the only strong colours (as on the Overview); green and the rest stay quiet.
 _TONE = {"red": "color: #b42318; font-weight: 600", "amber": "color: #9a5b00; font-weight: 600"}
 _FLASH = "_meetings_flash"
+_PRESENT = "_meetings_present"  # the slide shown in presentation mode; absent: the page
+_PRESENT_SNAPSHOT = "_meetings_present_snapshot"  # what is presented (None: live figures)
 
 ctx = frame.page("Meetings")
 who = ctx.viewer
@@ -34,15 +36,6 @@ scope = who.scope
 engine = data.engine(ctx.url)
 runs = who.role in RUNS_MEETINGS
 today = datetime.now(UTC).date()
-
-st.title(f"Meetings & actions · {ctx.unit.name}")
-st.caption(display.window_caption(ctx.period, ctx.window))
-if flash := st.session_state.pop(_FLASH, None):
-    ok, message = flash
-    if ok:
-        st.success(message, icon=":material/check_circle:")
-    else:
-        st.error(message, icon=":material/error:")
 
 
 # Writes run in button callbacks: before the script, so no rerun of the frame can lose a click.
@@ -125,6 +118,157 @@ with frame.database_errors(), engine.connect() as conn:
     frozen = [s for s in snapshot.listing(conn, scope, ctx.unit.id) if s.grain == ctx.grain]
     live = data.overview(ctx.url, scope, ctx.unit.id, ctx.grain, ctx.period.start, ctx.version)
 
+# --- presentation mode: one screen at a time for a projector (1280 x 720), no sidebar -----------------
+SLIDE_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display: none;}
+.block-container, [data-testid="stMainBlockContainer"] {max-width: 100% !important; padding: 1.2rem 3rem 1rem !important;}
+.fw-slide {font-family: inherit; color: #1f2937;}
+.fw-slide .kicker {font-size: 18px; color: #6b7280; letter-spacing: .04em; text-transform: uppercase;}
+.fw-slide h1 {font-size: 44px; margin: 0 0 12px 0; padding: 0; line-height: 1.1;}
+.fw-slide .tiles {display: grid; grid-template-columns: 1.3fr 1fr 1fr 1fr; gap: 18px; margin: 14px 0 22px;}
+.fw-slide .tile {border: 1px solid #d1d5db; border-left: 8px solid #9ca3af; border-radius: 4px; padding: 12px 18px;}
+.fw-slide .tile .label {font-size: 20px; color: #6b7280;}
+.fw-slide .tile .big {font-size: 76px; font-weight: 700; line-height: 1.05;}
+.fw-slide .tile .sub {font-size: 18px;}
+.fw-slide .red {color: #b42318;} .fw-slide .amber {color: #9a5b00;}
+.fw-slide .tile.b-red {border-left-color: #b42318;} .fw-slide .tile.b-amber {border-left-color: #b06a00;}
+.fw-slide .tile.b-green {border-left-color: #2e6b3a;}
+.fw-slide ol {font-size: 24px; margin: 6px 0 0 0; padding-left: 1.4em;}
+.fw-slide ol li {margin-bottom: 8px;}
+.fw-slide .muted {color: #6b7280;}
+.fw-slide table {width: 100%; border-collapse: collapse; font-size: 24px; margin-top: 8px;}
+.fw-slide td, .fw-slide th {padding: 7px 12px; border-bottom: 1px solid #e5e7eb; text-align: left; white-space: nowrap;}
+.fw-slide th {font-size: 18px; color: #6b7280; font-weight: 600;}
+.fw-slide td.num {text-align: right; font-weight: 700; font-size: 30px;}
+.fw-slide td.tgt {text-align: right; color: #6b7280;}
+.fw-slide .chip {font-size: 18px; font-weight: 700; padding: 3px 10px; border-radius: 4px; white-space: nowrap;}
+.fw-slide .chip.red {background: #fde8e6;} .fw-slide .chip.amber {background: #fdf0d5;}
+.fw-slide .chip.green {color: #2e6b3a; font-weight: 400;} .fw-slide .chip.no_data {color: #6b7280; font-weight: 400;}
+</style>"""
+
+
+def _esc(v) -> str:
+    import html
+
+    return html.escape(str(v))
+
+
+def _score(v) -> str:
+    return "–" if v is None or pd.isna(v) else f"{v:.0f}"
+
+
+def _cover_slide(m, source: str) -> str:
+    now, before = m.current_scores, m.previous_scores
+    tiles = []
+    for key, label, band in (("index", "Adoption Index", m.band()),) + tuple(
+        (p.id, f"{p.title} · {m.weights.get(p.id, p.default_weight):.0f}%", m.band(p.id)) for p in PILLARS
+    ):
+        v, b = now.get(key), before.get(key)
+        delta = ""
+        if v is not None and b is not None and not pd.isna(v) and not pd.isna(b) and m.previous is not None:
+            delta = f"{display.points(float(v) - float(b))} vs {display.period_name(m.previous)}"
+        tone = band if band in ("red", "amber", "green") else ""
+        tiles.append(
+            f'<div class="tile b-{tone}"><div class="label">{_esc(label)}</div>'
+            f'<div class="big {tone if tone != "green" else ""}">{_score(v)}</div><div class="sub">{_esc(delta)}</div></div>'
+        )
+    asks = (
+        "".join(
+            f'<li><b class="{_esc(a["status"])}">{_esc(BY_ID[a["kpi_id"]].title)}</b> '
+            f"{_esc(display.kpi_value(BY_ID[a['kpi_id']], a['value'], a['target'], a['status']))} "
+            f'<span class="muted">(target {_esc(display.kpi_target(BY_ID[a["kpi_id"]], a["target"]))})</span></li>'
+            for a in m.attention[:3]
+        )
+        or '<li class="muted">Nothing off target this period.</li>'
+    )
+    return (
+        f'<div class="fw-slide"><div class="kicker">{_esc(source)}</div>'
+        f"<h1>{_esc(m.unit_name)} · {_esc(m.period.label)}</h1>"
+        f'<div class="tiles">{"".join(tiles)}</div>'
+        f'<div class="kicker">Needs a decision</div><ol>{asks}</ol></div>'
+    )
+
+
+def _pillar_slide(m, pillar) -> str:
+    rows = m.scorecard[m.scorecard["pillar"] == pillar.id]
+    body = []
+    for r in rows.itertuples():
+        k = BY_ID[r.kpi_id]
+        value = None if r.value is None or pd.isna(r.value) else float(r.value)
+        target = None if r.target is None or pd.isna(r.target) else float(r.target)
+        tone = r.status if r.status in ("red", "amber") else ""
+        body.append(
+            f"<tr><td>{_esc(k.title)}</td>"
+            f'<td class="num {tone}">{_esc(display.kpi_value(k, value, target, r.status))}</td>'
+            f'<td class="tgt">{_esc(display.kpi_target(k, target))}</td>'
+            f'<td><span class="chip {_esc(r.status)}">{_esc(display.STATUS_WORDS[r.status])}</span></td>'
+            f'<td class="muted">{_esc(display.kpi_delta(k, r.delta))}</td></tr>'
+        )
+    score = m.current_scores.get(pillar.id)
+    return (
+        f'<div class="fw-slide"><div class="kicker">{_esc(m.unit_name)} · {_esc(display.period_name(m.period))}</div>'
+        f'<h1>{_esc(pillar.title)} · {_score(score)} <span class="muted">/100 · weight '
+        f"{m.weights.get(pillar.id, pillar.default_weight):.0f}%</span></h1>"
+        f"<table><tr><th>KPI</th><th style='text-align:right'>Value</th><th style='text-align:right'>Target</th>"
+        f"<th>Status</th><th>Change</th></tr>{''.join(body)}</table></div>"
+    )
+
+
+def _stop_presenting() -> None:
+    state = st.session_state
+    state.pop(_PRESENT, None)
+    state["meetings_snapshot"] = state.pop(_PRESENT_SNAPSHOT, None)  # back to what was shown
+
+
+def _present(m, source: str) -> None:
+    slides = [("Overview", lambda: _cover_slide(m, source))] + [
+        (p.title, (lambda p=p: _pillar_slide(m, p))) for p in PILLARS
+    ]
+    at = min(max(st.session_state.get(_PRESENT, 0), 0), len(slides) - 1)
+    st.html(SLIDE_CSS)
+    st.html(slides[at][1]())
+    nav = st.columns([1, 1, 4, 1])
+    nav[0].button(
+        "Previous",
+        key="slide_prev",
+        icon=":material/chevron_left:",
+        disabled=at == 0,
+        on_click=lambda: st.session_state.update({_PRESENT: at - 1}),
+        width="stretch",
+    )
+    nav[1].button(
+        "Next",
+        key="slide_next",
+        icon=":material/chevron_right:",
+        disabled=at == len(slides) - 1,
+        on_click=lambda: st.session_state.update({_PRESENT: at + 1}),
+        width="stretch",
+        type="primary",
+    )
+    nav[2].caption(f"{at + 1} / {len(slides)} · {slides[at][0]}")
+    nav[3].button("Exit", key="slide_exit", icon=":material/close_fullscreen:",
+                  on_click=_stop_presenting, width="stretch")  # fmt: skip
+
+
+if st.session_state.get(_PRESENT) is not None:
+    pick = st.session_state.get(_PRESENT_SNAPSHOT)
+    with engine.connect() as conn:
+        shown_snap = snapshot.get(conn, scope, pick) if pick is not None else None
+    model = shown_snap.model if shown_snap is not None else live
+    if model is not None:
+        _present(model, f"Snapshot “{shown_snap.name}”" if shown_snap else "Live figures")
+        st.stop()
+    st.session_state.pop(_PRESENT, None)
+
+st.title(f"Meetings & actions · {ctx.unit.name}")
+st.caption(display.window_caption(ctx.period, ctx.window))
+if flash := st.session_state.pop(_FLASH, None):
+    ok, message = flash
+    if ok:
+        st.success(message, icon=":material/check_circle:")
+    else:
+        st.error(message, icon=":material/error:")
+
 # --- meeting mode: freeze, pack, log ---------------------------------------------------------------
 st.subheader("Meeting mode")
 left, right = st.columns([3, 2], gap="large")
@@ -181,6 +325,14 @@ with left:
         st.caption(
             "Cover with the index and three decisions, one page per pillar, open and overdue actions, "
             "changes since the last review, definitions."
+        )
+        st.button(
+            "Present on a projector",
+            key="meetings_present",
+            icon=":material/slideshow:",
+            on_click=lambda snap: st.session_state.update({_PRESENT: 0, _PRESENT_SNAPSHOT: snap}),
+            args=(chosen,),
+            help="Full screen, large numbers, one pillar per screen; the pack's figures (live or the snapshot).",
         )
 
     if runs and live is not None:

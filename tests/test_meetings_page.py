@@ -118,3 +118,19 @@ def test_a_member_sees_actions_but_neither_freezes_nor_logs(org_url, monkeypatch
     at = _open(org_url, monkeypatch, "p1@acme.test")
     labels = [b.label for b in at.button]
     assert "Freeze snapshot" not in labels and "Log meeting" not in labels and "Create action" not in labels
+
+
+def test_presentation_mode_shows_one_screen_at_a_time(org_url, monkeypatch) -> None:
+    add_user(org_url, "sponsor@acme.test", "sponsor", unit="C")
+    at = _open(org_url, monkeypatch, "sponsor@acme.test")
+    at.button(key="meetings_present").click().run()
+    assert not at.exception, at.exception
+    slide = " ".join(h.proto.body for h in at.get("html"))
+    assert "Sales · February 2026" in slide and "Adoption Index" in slide and "Needs a decision" in slide
+    assert not at.title  # no page chrome on the projector
+    at.button(key="slide_next").click().run()
+    at.button(key="slide_next").click().run()  # People, then Process
+    slide = " ".join(h.proto.body for h in at.get("html"))
+    assert "Process · " in slide and "Report use in meetings" in slide and "67 %" in slide
+    at.button(key="slide_exit").click().run()
+    assert at.title[0].value == "Meetings & actions · Sales"

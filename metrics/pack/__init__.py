@@ -413,6 +413,26 @@ def _index_rows(model: Overview) -> list[dict]:
     return out
 
 
+def since_last_review(conn: Connection, scope: Scope, model: Overview, snap=None, today: date | None = None) -> dict:
+    """What moved since the previous snapshot of the same unit and grain (before `snap` when given,
+    else the latest): KPIs whose status, value or target changed (status changes first, then the
+    biggest moves) and the actions closed since. `since` says against what; `items` may be empty."""
+    today = today or date.today()
+    if snap is not None:
+        last = snapshots.previous(conn, scope, snap)
+    else:
+        listed = [s for s in snapshots.listing(conn, scope, model.unit_id) if s.grain == model.period.grain]
+        last = snapshots.get(conn, scope, listed[0].id) if listed else None
+    closed = []
+    if last is not None:
+        closed = [
+            a
+            for a in action_model.listing(conn, scope, unit=model.unit_id, states=("done",), today=today)
+            if a.updated_at > last.created_at
+        ]
+    return _changes(model, last, closed, lambda *a, **k: None)
+
+
 def _changes(model: Overview, last: snapshots.Snapshot | None, closed, num) -> dict:
     if last is None:
         return {
