@@ -12,7 +12,7 @@ its owner's name comes from `people`, so it is shown only to viewers who may see
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, func, insert, select
 
@@ -295,5 +295,24 @@ def meeting_log(conn: Connection, scope: Scope, unit: str, limit: int = 20) -> l
             .where(t.c.org_unit_id.in_(select(c.c.unit_id).where(c.c.ancestor_id == unit)))
             .order_by(t.c.id.desc())
             .limit(limit)
+        )
+    )
+
+
+def calendar_meetings(conn: Connection, scope: Scope, unit: str, until: date, days: int = 14) -> list:
+    """Meetings of `unit` itself scheduled in the `days` up to `until` (newest first) that a
+    calendar import brought in: logging one of them marks it, instead of adding a second meeting
+    that the Process KPIs would count twice."""
+    m = schema.meetings
+    scope.apply(conn)
+    return list(
+        conn.execute(
+            select(m.c.id, m.c.kind, m.c.scheduled_on, m.c.status, m.c.title, m.c.crm_report_used, m.c.sponsor_present)
+            .where(
+                m.c.org_unit_id == unit,
+                m.c.scheduled_on.between(until - timedelta(days=days), until),
+                m.c.id.not_like(f"{LOGGED_PREFIX}%"),
+            )
+            .order_by(m.c.scheduled_on.desc(), m.c.id)
         )
     )

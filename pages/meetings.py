@@ -63,13 +63,18 @@ def _log(unit: str, snapshot_id) -> None:
     from db.engine import make_engine
 
     state = st.session_state
-    kind, held_on = state["log_kind"], state["log_date"]
+    kind, held_on, meeting_id = state["log_kind"], state["log_date"], state.get("log_meeting")
+    if meeting_id is not None:  # the calendar's meeting: its own kind and day
+        with engine.connect() as conn:
+            booked = {m.id: m for m in actions.calendar_meetings(conn, scope, unit, datetime.now(UTC).date())}
+        if meeting_id in booked:
+            kind, held_on = booked[meeting_id].kind, booked[meeting_id].scheduled_on
     owner = make_engine(database_url())
     try:
         with owner.begin() as conn:
             logged = actions.log_meeting(
                 conn, unit=unit, kind=kind, held_on=held_on, crm_report_used=state["log_crm"],
-                sponsor_present=state["log_sponsor"], actor=who.email, snapshot_id=snapshot_id,
+                sponsor_present=state["log_sponsor"], actor=who.email, snapshot_id=snapshot_id, meeting_id=meeting_id,
             )  # fmt: skip
     except actions.ActionError as e:
         _say(False, str(e))
@@ -352,6 +357,20 @@ with right:
     if runs:
         with st.form("log", border=True):
             st.markdown("**Log this meeting**")
+            with engine.connect() as conn:
+                booked = actions.calendar_meetings(conn, scope, ctx.unit.id, today)
+            booked_words = {
+                m.id: f"{display.day(m.scheduled_on)} · {KIND_WORDS.get(m.kind, m.kind)}"
+                + (f" · {m.title}" if m.title else "")
+                for m in booked
+            }
+            st.selectbox(
+                "Meeting",
+                [None, *booked_words],
+                format_func=lambda i: "Not in the imported calendar: add it" if i is None else booked_words[i],
+                key="log_meeting",
+                help="A meeting the calendar import brought in is marked held with these answers, not added twice.",
+            )
             st.selectbox(
                 "Kind",
                 list(KIND_WORDS),

@@ -134,3 +134,30 @@ def test_presentation_mode_shows_one_screen_at_a_time(org_url, monkeypatch) -> N
     assert "Process · " in slide and "Report use in meetings" in slide and "67 %" in slide
     at.button(key="slide_exit").click().run()
     assert at.title[0].value == "Meetings & actions · Sales"
+
+
+def test_logging_a_meeting_the_calendar_brought_in_marks_it_instead_of_adding_one(org_url, monkeypatch) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    day = datetime.now(UTC).date() - timedelta(days=2)
+    eng = make_engine(org_url)
+    with eng.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO meetings (id, org_unit_id, kind, scheduled_on, status, title)"
+                " VALUES ('outlook-uid-1', 'D1', 'management_review', :d, 'planned', 'Sales review')"
+            ),
+            {"d": day},
+        )
+    eng.dispose()
+    add_user(org_url, "sales@acme.test", "manager", unit="D1", person="p9")
+    at = _open(org_url, monkeypatch, "sales@acme.test")
+    at.selectbox(key="log_meeting").set_value("outlook-uid-1")
+    at.checkbox(key="log_sponsor").check()
+    _button(at, "Log meeting").click().run()
+    assert not at.exception, at.exception
+    assert "Management review" in at.success[0].value
+    assert _one(
+        org_url, "SELECT id, status, crm_report_used, sponsor_present FROM meetings WHERE id LIKE 'outlook%'"
+    ) == [("outlook-uid-1", "held", True, True)]
+    assert _one(org_url, "SELECT count(*) FROM meetings WHERE id LIKE 'app-%'") == [(0,)]
