@@ -404,12 +404,30 @@ with right:
             )
 
 # --- changes since the last review ----------------------------------------------------------------
+others = {s.id: s for s in frozen if s.id != chosen}
+if live is not None or chosen is not None:
+    st.subheader("Changes since the last review")
+    against_id = st.selectbox(
+        "Compared with",
+        [None, *others],
+        format_func=lambda i: (
+            "The last review (the snapshot before)"
+            if i is None
+            else f"{others[i].name} · frozen {display.day(others[i].created_at.date())}"
+        ),
+        key="meetings_against",
+        help="Compare what is shown above with any other snapshot of this unit.",
+    )
 with engine.connect() as conn:
     snap_obj = snapshot.get(conn, scope, chosen) if chosen is not None else None
     shown_model = snap_obj.model if snap_obj is not None else live
-    review = pack.since_last_review(conn, scope, shown_model, snap_obj, today) if shown_model is not None else None
+    against = snapshot.get(conn, scope, against_id) if (live is not None or chosen is not None) and against_id else None
+    review = (
+        pack.since_last_review(conn, scope, shown_model, snap_obj, today, against=against)
+        if shown_model is not None
+        else None
+    )
 if review is not None:
-    st.subheader("Changes since the last review")
     st.caption(review["since"])
     if review["items"]:
         moved = pd.DataFrame(

@@ -161,3 +161,30 @@ def test_logging_a_meeting_the_calendar_brought_in_marks_it_instead_of_adding_on
         org_url, "SELECT id, status, crm_report_used, sponsor_present FROM meetings WHERE id LIKE 'outlook%'"
     ) == [("outlook-uid-1", "held", True, True)]
     assert _one(org_url, "SELECT count(*) FROM meetings WHERE id LIKE 'app-%'") == [(0,)]
+
+
+def test_compare_the_shown_figures_with_any_snapshot(org_url, monkeypatch) -> None:
+    from datetime import date
+
+    from metrics import snapshot
+    from metrics.scope import company_scope
+
+    eng = make_engine(org_url)
+    with eng.begin() as conn:
+        jan = snapshot.create(
+            conn, company_scope(conn), unit="D1", grain="month", period_start=date(2026, 1, 1), name="January review"
+        )
+        snapshot.create(
+            conn, company_scope(conn), unit="D1", grain="month", period_start=date(2026, 2, 1), name="February review"
+        )
+    eng.dispose()
+    add_user(org_url, "sales@acme.test", "manager", unit="D1", person="p9")
+    at = _open(org_url, monkeypatch, "sales@acme.test")
+    assert any("February review" in c.value for c in at.caption)  # the last review, by default
+    at.selectbox(key="meetings_against").set_value(jan).run()
+    assert not at.exception, at.exception
+    assert any("January review" in c.value for c in at.caption)
+    moved = at.dataframe[0].value
+    # Sales from January to February (tests/fixture_org.py): report usage 1 of 1 -> 4 of 6.
+    row = moved[moved["KPI"] == "Report use in meetings"].iloc[0]
+    assert (row["Then"], row["Now"]) == ("100 %", "67 %")

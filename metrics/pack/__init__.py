@@ -413,12 +413,17 @@ def _index_rows(model: Overview) -> list[dict]:
     return out
 
 
-def since_last_review(conn: Connection, scope: Scope, model: Overview, snap=None, today: date | None = None) -> dict:
+def since_last_review(
+    conn: Connection, scope: Scope, model: Overview, snap=None, today: date | None = None, against=None
+) -> dict:
     """What moved since the previous snapshot of the same unit and grain (before `snap` when given,
-    else the latest): KPIs whose status, value or target changed (status changes first, then the
-    biggest moves) and the actions closed since. `since` says against what; `items` may be empty."""
+    else the latest), or since the snapshot `against` (to compare two snapshots): KPIs whose status,
+    value or target changed (status changes first, then the biggest moves) and the actions closed
+    since. `since` says against what; `items` may be empty."""
     today = today or date.today()
-    if snap is not None:
+    if against is not None:
+        last = against
+    elif snap is not None:
         last = snapshots.previous(conn, scope, snap)
     else:
         listed = [s for s in snapshots.listing(conn, scope, model.unit_id) if s.grain == model.period.grain]
