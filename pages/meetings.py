@@ -295,20 +295,18 @@ with left:
         st.info("No KPI values for this unit and period: nothing to put in a pack.")
     else:
 
-        @st.cache_data(ttl=600, show_spinner="Building the meeting pack…", max_entries=8)
-        def _pack(url: str, scope_, unit: str, grain: str, start: date, snapshot_id, version, actor: str):
-            with data.engine(url).begin() as c:
+        def _build(kind: str) -> pack.Pack:
+            # Built when the button is clicked (not on every run), and each hand-over is audited.
+            with data.engine(ctx.url).begin() as c:
                 return pack.build(
-                    c, scope_, unit=unit, grain=grain, period_start=start, snapshot_id=snapshot_id, actor=actor
-                )
-
-        def _build() -> pack.Pack:
-            return _pack(ctx.url, scope, ctx.unit.id, ctx.grain, period_start, chosen, ctx.version, who.email)
+                    c, scope, unit=ctx.unit.id, grain=ctx.grain, period_start=period_start, snapshot_id=chosen,
+                    actor=who.email, audit_as=f"pack.{kind}",
+                )  # fmt: skip
 
         b1, b2 = st.columns(2)
         b1.download_button(
             "Meeting pack (PDF)",
-            data=lambda: _build().pdf,
+            data=lambda: _build("pdf").pdf,
             file_name=f"flywheel-pack-{ctx.unit.id}-{ctx.grain}-{period_start}.pdf",
             mime="application/pdf",
             icon=":material/picture_as_pdf:",
@@ -319,7 +317,7 @@ with left:
         )
         b2.download_button(
             "Every number (CSV)",
-            data=lambda: _build().csv.encode(),
+            data=lambda: _build("csv").csv.encode(),
             file_name=f"flywheel-pack-{ctx.unit.id}-{ctx.grain}-{period_start}.csv",
             mime="text/csv",
             icon=":material/table:",

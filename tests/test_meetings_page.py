@@ -60,6 +60,7 @@ def test_a_manager_freezes_logs_a_meeting_and_raises_and_closes_an_action(org_ur
     at = _open(org_url, monkeypatch, "lead@acme.test")
     assert at.title[0].value == "Meetings & actions · Sales"
     assert [d.proto.label for d in at.get("download_button")] == ["Meeting pack (PDF)", "Every number (CSV)"]
+    assert _one(org_url, "SELECT count(*) FROM audit_log WHERE action LIKE 'pack.%'") == [(0,)]  # built on click
 
     at.text_input(key="freeze_name").set_value("Sales steering, February")
     _button(at, "Freeze snapshot").click().run()

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from db.engine import make_engine
 from metrics.refresh import refresh
@@ -48,6 +49,11 @@ def test_the_pack_downloads_as_a_pdf(org_url: str, tmp_path: Path) -> None:
         assert download.suggested_filename == "flywheel-pack-D1-month-2026-02-01.pdf"
         pdf = Path(download.path()).read_bytes()
         browser.close()
+    eng = make_engine(org_url)
+    with eng.connect() as conn:
+        handed = conn.execute(text("SELECT actor, action FROM audit_log WHERE action LIKE 'pack.%'")).all()
+    eng.dispose()
+    assert [tuple(r) for r in handed] == [("sales@acme.test", "pack.pdf")]  # one click, one audited hand-over
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 6
     assert "4 of 6 held management meetings" in " ".join(reader.pages[2].extract_text().split())

@@ -63,8 +63,10 @@ def build(
     snapshot_id: int | None = None,
     actor: str | None = None,
     today: date | None = None,
+    audit_as: str = "pack.export",
 ) -> Pack:
-    """Build the pack (PDF and CSV) for a unit and period, live or from a snapshot; audited."""
+    """Build the pack (PDF and CSV) for a unit and period, live or from a snapshot; audited as
+    `audit_as` (the page says which file was handed over: "pack.pdf" or "pack.csv")."""
     started = time.perf_counter()
     today = today or date.today()
     snap = None
@@ -98,7 +100,7 @@ def build(
     pdf, pages = _render(model, data)
     stem = f"flywheel-pack-{unit}-{grain}-{period_start.isoformat()}" + (f"-snapshot-{snap.id}" if snap else "")
     audit.record(
-        conn, actor, "pack.export", stem, unit=unit, grain=grain, period=period_start.isoformat(),
+        conn, actor, audit_as, stem, unit=unit, grain=grain, period=period_start.isoformat(),
         snapshot=snapshot_id, pages=pages,
     )  # fmt: skip
     return Pack(pdf, _csv(numbers), pages, time.perf_counter() - started, stem)
