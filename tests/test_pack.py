@@ -131,3 +131,19 @@ def test_a_pack_needs_a_matching_snapshot_and_period(org_url: str) -> None:
         with pytest.raises(pack.PackError, match="no KPI values"):
             pack.build(conn, scope, unit="D1", grain="month", period_start=date(2020, 1, 1))
     eng.dispose()
+
+
+@pytest.mark.parametrize(
+    ("unit", "grain", "start"),
+    [("C", "quarter", date(2026, 1, 1)), ("T3", "month", FEB), ("T1", "week", date(2026, 2, 2))],
+)
+def test_every_pack_keeps_its_six_pages(org_url: str, unit: str, grain: str, start: date) -> None:
+    """A partial quarter (two notes on the cover), a unit without licensed users (no index), a week:
+    nothing spills onto an extra page."""
+    eng = make_engine(org_url)
+    with eng.begin() as conn:
+        built = pack.build(conn, company_scope(conn), unit=unit, grain=grain, period_start=start)
+    eng.dispose()
+    assert built.pages == 6
+    if unit == "T3":
+        assert "no licensed users" in _text(built.pdf)[0]

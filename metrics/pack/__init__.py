@@ -156,7 +156,9 @@ def _document(model: Overview, snap, last_review, open_actions, today: date, clo
         sub = summary
         if score is not None and prev is not None:
             sub = f"{display.points(score - prev)} · {summary}"
-        band = model.band(p.id)
+        band = model.band(p.id) if score is not None else "no_data"
+        if score is None and not model.licensed:
+            sub = "no licensed users: no score"
         pillars.append(
             {"title": p.title, "weight": f"{weight:.0f}%", "value": _score_text(score), "sub": sub, "band": band}
         )
@@ -249,7 +251,11 @@ def _document(model: Overview, snap, last_review, open_actions, today: date, clo
             "source_line": source_line,
             "source_short": source_short,
             "footer": f"Flywheel · generated {generated.day} {generated:%b %Y %H:%M} UTC · every number is in the CSV",
-            "index": {"value": _score_text(index), "sub": index_sub, "band": model.band()},
+            "index": {
+                "value": _score_text(index),
+                "sub": index_sub,
+                "band": model.band() if index is not None else "no_data",
+            },
             "pillars": pillars,
             "why": why,
             "decisions": decisions,
