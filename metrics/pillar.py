@@ -361,7 +361,7 @@ def _process_views(conn: Connection, params: dict) -> dict:
         ),
         "coaching": pd.DataFrame(
             [r._asdict() for r in conn.execute(text(_sql("coaching")), params)],
-            columns=["manager", "sessions", "with_crm"],
+            columns=["unit", "sessions", "with_crm"],
         ),
     }
 

@@ -145,8 +145,10 @@ def test_process_views(app: Engine) -> None:
     assert len(g) == 4 and int(g["sponsor_present"].sum()) == 2  # m13 m14 m15 m16; sponsor at m13 m15
     c = view.views["communications"]
     assert c.groupby("status")["communications"].sum().to_dict() == {"cancelled": 1, "planned": 1, "sent": 3}
+    # Held coaching: m7 (CRM) and m8 in North, m18 (CRM) in Service; lowest share first.
     assert view.views["coaching"].to_dict("records") == [
-        {"manager": "(no manager recorded)", "sessions": 3, "with_crm": 2}
+        {"unit": "North", "sessions": 2, "with_crm": 1},
+        {"unit": "Service", "sessions": 1, "with_crm": 1},
     ]
 
 

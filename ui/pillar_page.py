@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from metrics.periods import short_label
 from metrics.pillar import SMALL_BASE, PillarView
 from metrics.registry import BY_ID
 from ui import data, display, frame
@@ -95,11 +96,19 @@ def _headline(view: PillarView) -> None:
         "–" if view.score is None else f"{view.score:.0f} /100",
         delta,
         delta_color="off",
+        delta_arrow=_arrow(view.score - view.previous_score if delta else None),
         border=True,
         help="Mean of the pillar's KPI scores (0–100); a KPI on target scores 100.",
     )
     cols[1].metric("KPIs on target", f"{greens} of {len(view.cards)}", border=True)
     cols[2].metric("KPIs off target", str(reds), border=True)
+
+
+def _arrow(delta: float | None) -> str:
+    """The arrow of a change (st.metric does not read the real minus sign of display)."""
+    if delta is None or pd.isna(delta) or delta == 0:
+        return "off"
+    return "up" if delta > 0 else "down"
 
 
 def _cards(view: PillarView) -> None:
@@ -109,15 +118,23 @@ def _cards(view: PillarView) -> None:
         k = BY_ID[c.kpi_id]
         with cols[i % 3].container(border=True):
             st.markdown(f"**{display.escape(c.title)}** · {display.STATUS_WORDS[c.status]}")
+            long_unit = k.value_kind in ("per_100_users_30d", "per_30d")
+            shown = display.kpi_value(k, c.value, c.target, c.status)
+            if long_unit and c.value is not None:
+                shown = display.number(k, c.value, c.target, c.status)  # the unit is said below
             st.metric(
                 c.title,
-                display.kpi_value(k, c.value, c.target, c.status),
+                shown,
                 display.kpi_delta(k, c.delta) if c.delta is not None else None,
                 delta_color="off",
+                delta_arrow=_arrow(c.delta),
                 label_visibility="collapsed",
                 help=c.definition,
             )
             based = display.based_on(k, c.value, c.numerator or 0, c.denominator or 0)
+            if long_unit and c.value is not None:
+                based = display.VALUE_UNITS[k.value_kind].strip("/").replace("/", " per ") + " · " + based
+                based = "per " + based
             if c.small_base:
                 based += f" · :orange[small base (under {SMALL_BASE})]"
             st.markdown(display.escape(based) if not c.small_base else based)
@@ -272,7 +289,7 @@ def _breakdown_chart(rows: pd.DataFrame, card, view: PillarView) -> alt.Chart:
             .encode(x="value:Q", color=alt.Color("colour:N", scale=None), tooltip=["who:N"])
         )
         chart = bars + rules
-    return chart.properties(height=max(120, 28 * len(rows)))
+    return chart.properties(height=max(160, 44 * len(rows)))
 
 
 def _team_people(view: PillarView) -> None:
@@ -362,7 +379,7 @@ def _people_views(view: PillarView) -> None:
         else:
             funnel = pd.DataFrame(
                 {
-                    "step": ["Reached 30 days with the CRM", "Trained within 30 days", "…and active this period"],
+                    "step": ["New users (day 30)", "Trained by day 30", "…and active now"],
                     "people": [f["new_users"], f["trained"], f["active"]],
                 }
             )
@@ -385,8 +402,8 @@ def _people_views(view: PillarView) -> None:
                 alt.Chart(prof)
                 .mark_bar()
                 .encode(
-                    x=alt.X("item:N", sort=None, title=None, axis=alt.Axis(labelAngle=0)),
-                    y=alt.Y("score:Q", scale=alt.Scale(domain=[1, 5]), title="Mean (1–5)"),
+                    y=alt.Y("item:N", sort=None, title=None, axis=alt.Axis(labelLimit=200)),
+                    x=alt.X("score:Q", scale=alt.Scale(domain=[1, 5]), title="Mean (1–5)"),
                     color=alt.condition("datum.barrier", alt.value("#c62828"), alt.value("#3949ab")),
                 )
                 .properties(height=170),
@@ -396,11 +413,21 @@ def _people_views(view: PillarView) -> None:
     st.subheader("Recognitions over time")
     rec = view.trend[view.trend["kpi_id"] == "recognition_rate"]
     if not rec.empty:
-        st.bar_chart(
-            pd.DataFrame({"period": [str(d) for d in rec["period_start"]], "recognitions": rec["numerator"]}),
-            x="period",
-            y="recognitions",
-            height=180,
+        frame_ = pd.DataFrame(
+            {
+                "period": [short_label(view.period.grain, d) for d in rec["period_start"]],
+                "recognitions": rec["numerator"],
+            }
+        )
+        st.altair_chart(
+            alt.Chart(frame_)
+            .mark_bar(color="#3949ab")
+            .encode(
+                x=alt.X("period:O", sort=None, title=None, axis=alt.Axis(labelAngle=0)),
+                y=alt.Y("recognitions:Q", title="Recognitions"),
+            )
+            .properties(height=180),
+            width="stretch",
         )
 
 
@@ -444,13 +471,13 @@ def _process_views(view: PillarView) -> None:
                 hide_index=True,
                 width="stretch",
             )
-        st.subheader("Coaching with CRM by manager")
+        st.subheader("Coaching with CRM by team")
         c = v["coaching"]
         if c.empty:
             st.caption("No held coaching sessions visible in this period.")
         else:
             st.dataframe(
-                pd.DataFrame({"Manager": c["manager"], "Sessions": c["sessions"], "With CRM data": c["with_crm"]}),
+                pd.DataFrame({"Team": c["unit"], "Sessions": c["sessions"], "With CRM data": c["with_crm"]}),
                 hide_index=True,
                 width="stretch",
             )
