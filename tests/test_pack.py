@@ -52,8 +52,8 @@ def test_pack_is_a_multi_page_pdf_with_the_kpi_values(org_url: str) -> None:
     eng.dispose()
     assert built.pdf.startswith(b"%PDF-")
     pages = _text(built.pdf)
-    assert len(pages) == built.pages == 6  # cover, People, Process, Technology, actions and changes, definitions
-    cover, people, process, technology, actions, definitions = pages
+    assert len(pages) == built.pages == 7  # cover, People, Process, Technology, actions, changes, definitions
+    cover, people, process, technology, actions, changes, definitions = pages
     assert "Sales" in cover and "February 2026" in cover and "three things that need a decision" in cover.lower()
     assert "Report use in meetings" in process
     # Sales in February (hand-computed in tests/fixture_org.py): report usage 4 of 6 = 67 %, meeting
@@ -62,7 +62,7 @@ def test_pack_is_a_multi_page_pdf_with_the_kpi_values(org_url: str) -> None:
     assert "7 of 9 due meetings" in process and "78 %" in process
     assert "1 of 2 held coaching sessions" in process and "50 %" in process
     assert "Adoption rate" in people and "Data quality" in technology
-    assert "No open actions" in actions and "first review on record" in actions
+    assert "No open actions" in actions and "first review on record" in changes
     assert "Definitions" in definitions and "regular" in definitions
 
     rows = list(csv.DictReader(io.StringIO(built.csv)))
@@ -117,7 +117,7 @@ def test_a_pack_from_a_snapshot_keeps_the_old_numbers(fresh_database, monkeypatc
     with eng.begin() as conn:  # the live pack has moved on: 5 of 7, and on target against 50
         live = pack.build(conn, company_scope(conn), unit="D1", grain="month", period_start=FEB)
     assert "5 of 7 held management meetings" in _text(live.pdf)[2]
-    assert "Feb review" in _text(live.pdf)[4]  # changes since the last review name the snapshot
+    assert "Feb review" in _text(live.pdf)[5]  # changes since the last review name the snapshot
     eng.dispose()
 
 
@@ -137,13 +137,13 @@ def test_a_pack_needs_a_matching_snapshot_and_period(org_url: str) -> None:
     ("unit", "grain", "start"),
     [("C", "quarter", date(2026, 1, 1)), ("T3", "month", FEB), ("T1", "week", date(2026, 2, 2))],
 )
-def test_every_pack_keeps_its_six_pages(org_url: str, unit: str, grain: str, start: date) -> None:
+def test_every_pack_keeps_its_seven_pages(org_url: str, unit: str, grain: str, start: date) -> None:
     """A partial quarter (two notes on the cover), a unit without licensed users (no index), a week:
     nothing spills onto an extra page."""
     eng = make_engine(org_url)
     with eng.begin() as conn:
         built = pack.build(conn, company_scope(conn), unit=unit, grain=grain, period_start=start)
     eng.dispose()
-    assert built.pages == 6
+    assert built.pages == 7
     if unit == "T3":
         assert "no licensed users" in _text(built.pdf)[0]

@@ -55,5 +55,5 @@ def test_the_pack_downloads_as_a_pdf(org_url: str, tmp_path: Path) -> None:
     eng.dispose()
     assert [tuple(r) for r in handed] == [("sales@acme.test", "pack.pdf")]  # one click, one audited hand-over
     reader = PdfReader(io.BytesIO(pdf))
-    assert len(reader.pages) == 6
+    assert len(reader.pages) == 7
     assert "4 of 6 held management meetings" in " ".join(reader.pages[2].extract_text().split())

@@ -35,7 +35,7 @@ from ui import display  # pure formatting (no Streamlit): the pack rounds exactl
 
 TEMPLATE = Path(__file__).with_name("pack.typ")
 DECISIONS = 3
-ACTIONS_SHOWN = 14
+ACTIONS_SHOWN = 12
 CHANGES_SHOWN = 12
 CSV_COLUMNS = ("section", "org_unit_id", "kpi_id", "period_start", "measure", "value")
 
@@ -266,6 +266,9 @@ def _document(model: Overview, snap, last_review, open_actions, today: date, clo
             "pillar_pages": pages,
             "actions": items,
             "actions_more": more,
+            "actions_summary": f"{len(open_actions)} open, {overdue} overdue · {model.unit_name} and its units"
+            if open_actions
+            else "",
             "changes": _changes(model, last_review, closed, num),
             "definitions": [
                 {
