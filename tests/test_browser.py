@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_overview_page import _build, start_again, throwaway_server
+from tests.test_overview_page import _build, start_again, stop, throwaway_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -234,7 +234,7 @@ def test_the_page_comes_back_by_itself_when_the_database_does(browser, tmp_path:
     with throwaway_server(tmp_path) as (db, url), _streamlit(url) as base:
         page = _open(browser, base + "/overview")
         assert page.get_by_role("heading", name="Acme Test", exact=True).count() == 1
-        db.stop()
+        stop(db)
         # Any rerun finds the database gone (a reload would start a new, signed-out session).
         page.get_by_test_id("stSidebar").get_by_text("Week", exact=True).click()
         page.get_by_text("The database cannot be reached.").wait_for(timeout=30_000)
