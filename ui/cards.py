@@ -108,6 +108,7 @@ class Tile:
     spark_caption: str  # '13 months · scale 0–100'
     so_far: bool = False
     weight: str = ""  # '50 %': the pillar's weight in the index
+    help: str = ""  # what the number is, on hover
 
 
 def sparkline(
@@ -178,7 +179,7 @@ def _tile(t: Tile, *, big: bool) -> str:
     return (
         f'<div class="fw-tile {"big" if big else "small"} b-{escape(t.band)}" data-testid="tile-{escape(t.key)}" '
         f'data-band="{escape(t.band)}">'
-        f'<div class="fw-head"><span class="fw-label">{escape(t.label)}{weight}</span>'
+        f'<div class="fw-head" title="{escape(t.help)}"><span class="fw-label">{escape(t.label)}{weight}</span>'
         f'<span class="fw-chip b-{escape(t.band)}">{escape(BAND_WORDS[t.band])}</span></div>'
         f'<div class="fw-body">{body}</div>'
         f'<div class="fw-delta">{escape(t.delta)}</div>'

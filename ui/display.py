@@ -27,7 +27,6 @@ STATUS_STYLE = {
     "On target": "color: #2e6b3a",
     "No data": "color: #6b7280",
 }
-GRAIN_WORDS = {"week": ("week", "weeks"), "month": ("month", "months"), "quarter": ("quarter", "quarters")}
 # Units as a reader sees them after a value, and after a change of value.
 VALUE_UNITS = {"percent": "%", "mean": "/5", "per_100_users_30d": "/100 users/30 days", "per_30d": "/30 days"}
 DELTA_UNITS = {"percent": "pts", "mean": "/5", "per_100_users_30d": "/100 users/30 days", "per_30d": "/30 days"}

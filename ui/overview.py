@@ -22,10 +22,9 @@ def comparable(model: Overview) -> bool:
 
 def _counts(statuses: list[str], noun: str) -> tuple[str, str]:
     """('2 of 13 KPIs on target', '3 red · 1 amber · 7 no data')."""
-    greens = statuses.count("green")
-    parts = [f"{statuses.count(s)} {w}" for s, w in (("red", "red"), ("amber", "amber"), ("no_data", "no data"))]
-    detail = [p for p, s in zip(parts, ("red", "amber", "no_data"), strict=True) if statuses.count(s)]
-    return f"{greens} of {len(statuses)} {noun} on target", " · ".join(detail) or "all on target"
+    words = (("red", "red"), ("amber", "amber"), ("no_data", "no data"))
+    detail = [f"{statuses.count(s)} {w}" for s, w in words if statuses.count(s)]
+    return f"{statuses.count('green')} of {len(statuses)} {noun} on target", " · ".join(detail) or "all on target"
 
 
 def _delta(model: Overview, key: str) -> str:
@@ -65,6 +64,7 @@ def tiles(model: Overview) -> str:
         spark=_spark(model, "index"),
         spark_caption=caption,
         so_far=so_far(model),
+        help=display.TILE_HELP["index"],
     )
     pillars = []
     for p in PILLARS:
@@ -83,6 +83,7 @@ def tiles(model: Overview) -> str:
                 spark=_spark(model, p.id),
                 spark_caption=short_caption,
                 so_far=so_far(model),
+                help=display.TILE_HELP["pillar"],
             )
         )
     return cards.tiles(index, pillars)
