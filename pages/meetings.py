@@ -484,17 +484,26 @@ if runs and who.scope.people and not raisable.empty:
 
 with engine.connect() as conn:
     everything = actions.listing(conn, scope, unit=ctx.unit.id, today=today)
-f1, f2 = st.columns([2, 3])
+f1, f2, f3 = st.columns([2, 2, 2])
 states = f1.pills(
     "Show", list(STATE_WORDS), default=["open", "overdue"], selection_mode="multi", format_func=STATE_WORDS.get,
     key="action_states",
 )  # fmt: skip
 owner_names = sorted({a.owner_name for a in everything if a.owner_name})
 owner_pick = f2.selectbox("Owner", ["Everyone", *owner_names], key="action_owner_filter")
+unit_names = sorted({a.unit_name for a in everything})
+unit_pick = f3.selectbox(
+    "Unit",
+    [f"All of {ctx.unit.name}", *unit_names],
+    key="action_unit_filter",
+    help="Actions of the unit and its units.",
+)
 shown = [
     a
     for a in everything
-    if a.state(today) in (states or list(STATE_WORDS)) and owner_pick in ("Everyone", a.owner_name)
+    if a.state(today) in (states or list(STATE_WORDS))
+    and owner_pick in ("Everyone", a.owner_name)
+    and unit_pick in (f"All of {ctx.unit.name}", a.unit_name)
 ]
 counts = {s: sum(1 for a in everything if a.state(today) == s) for s in STATE_WORDS}
 st.caption(f"{counts['open']} open · {counts['overdue']} overdue · {counts['done']} done in {ctx.unit.name}")

@@ -189,3 +189,31 @@ def test_compare_the_shown_figures_with_any_snapshot(org_url, monkeypatch) -> No
     # Sales from January to February (tests/fixture_org.py): report usage 1 of 1 -> 4 of 6.
     row = moved[moved["KPI"] == "Report use in meetings"].iloc[0]
     assert (row["Then"], row["Now"]) == ("100 %", "67 %")
+
+
+def test_actions_filter_by_state_owner_and_unit(org_url, monkeypatch) -> None:
+    from datetime import date
+
+    from metrics import actions
+    from metrics.scope import company_scope
+
+    eng = make_engine(org_url)
+    with eng.begin() as conn:
+        scope = company_scope(conn)
+        common = dict(due_on=date(2030, 1, 1), kpi_id="coaching_with_crm")
+        actions.create(conn, scope, title="North coaching", owner="p1", unit="T1", **common)
+        actions.create(conn, scope, title="South coaching", owner="p8", unit="T2", **common)
+        done = actions.create(conn, scope, title="Sales review on CRM", owner="p9", unit="D1", **common)
+        actions.update(conn, scope, done, status="done", comment="Done", actor="x")
+    eng.dispose()
+    add_user(org_url, "sales@acme.test", "manager", unit="D1", person="p9")
+    at = _open(org_url, monkeypatch, "sales@acme.test")
+    assert sorted(at.dataframe[-1].value["Action"]) == ["North coaching", "South coaching"]  # open ones
+    at.selectbox(key="action_unit_filter").set_value("South").run()
+    assert list(at.dataframe[-1].value["Action"]) == ["South coaching"]
+    at.selectbox(key="action_unit_filter").set_value("All of Sales")
+    at.pills(key="action_states").set_value(["done"]).run()
+    assert list(at.dataframe[-1].value["Action"]) == ["Sales review on CRM"]
+    at.pills(key="action_states").set_value(["open", "done"])
+    at.selectbox(key="action_owner_filter").set_value("P1").run()
+    assert list(at.dataframe[-1].value["Action"]) == ["North coaching"]
