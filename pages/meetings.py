@@ -441,7 +441,7 @@ if review is not None:
             moved.style.map(lambda v: _TONE.get(tones.get(v), ""), subset=["Status"]),
             hide_index=True,
             width="stretch",
-            height=36 * (len(moved) + 1) + 2,
+            height=35 * (len(moved) + 1) + 3,
         )
     elif review["closed"] or "No earlier" not in review["since"]:
         st.caption(review["empty"])
