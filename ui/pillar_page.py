@@ -143,6 +143,8 @@ def _cards(view: PillarView) -> None:
 
 
 def _target_line(k, c) -> str:
+    if c.target is None:
+        return "No target shown without a value"
     target = display.kpi_target(k, c.target)
     if c.target_source == "own":
         line = f"Target {target}, set on this unit"
@@ -333,12 +335,11 @@ def _league(view: PillarView) -> None:
             }
         )
 
-    left, right = st.columns(2)
-    left.markdown(f"**Top {len(top)}** of {len(league)} teams")
-    left.dataframe(table(top), hide_index=True, width="stretch")
+    st.markdown(f"**Top {len(top)}** of {len(league)} teams")
+    st.dataframe(table(top), hide_index=True, width="stretch")
     if not bottom.empty:
-        right.markdown(f"**Bottom {len(bottom)}**")
-        right.dataframe(table(bottom), hide_index=True, width="stretch")
+        st.markdown(f"**Bottom {len(bottom)}**")
+        st.dataframe(table(bottom), hide_index=True, width="stretch")
 
 
 # ---------------------------------------------------------------- pillar-specific views
@@ -526,7 +527,7 @@ def _technology_views(view: PillarView) -> None:
     lic = t[t["kpi_id"] == "engaged_users"][["period_start", "denominator", "numerator"]]
     lic = lic.rename(columns={"denominator": "Licensed", "numerator": "Engaged (records worked)"})
     engaged_regular = lic.copy()
-    engaged_regular["period"] = [str(d) for d in engaged_regular["period_start"]]
+    engaged_regular["period"] = [short_label(view.period.grain, d) for d in engaged_regular["period_start"]]
     long = engaged_regular.melt(
         id_vars=["period"], value_vars=["Licensed", "Engaged (records worked)"], var_name="who", value_name="users"
     )
@@ -535,7 +536,7 @@ def _technology_views(view: PillarView) -> None:
             alt.Chart(long)
             .mark_line(point=True)
             .encode(
-                x=alt.X("period:O", title=None, axis=alt.Axis(labelAngle=0, labelOverlap="parity")),
+                x=alt.X("period:O", sort=None, title=None, axis=alt.Axis(labelAngle=0, labelOverlap="parity")),
                 y=alt.Y("users:Q", title="Users"),
                 color=alt.Color("who:N", title=None, legend=alt.Legend(orient="top")),
             )
@@ -550,18 +551,23 @@ def _technology_views(view: PillarView) -> None:
         if not n:
             st.caption("No activity visible in this period.")
         else:
-            cols = st.columns(4)
-            for col, (key, label) in zip(
-                cols,
-                [
-                    ("logins", "Logins"),
-                    ("records_created", "Created"),
-                    ("records_updated", "Updated"),
-                    ("reports_viewed", "Reports"),
-                ],
-                strict=True,
-            ):
-                col.metric(label, f"{mix[key] / n:.1f}")
+            measures = [
+                ("logins", "Logins"),
+                ("records_created", "Records created"),
+                ("records_updated", "Records updated"),
+                ("reports_viewed", "Reports viewed"),
+            ]
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "Activity": [label for _, label in measures],
+                        "Per active user": [f"{mix[key] / n:.1f}" for key, _ in measures],
+                        "Total": [int(mix[key]) for key, _ in measures],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+            )
             st.caption(f"Per user with at least one activity day ({n:,} users).")
     with right:
         st.subheader("Open issues by age")
