@@ -40,6 +40,17 @@ CHANGES_SHOWN = 12
 CSV_COLUMNS = ("section", "org_unit_id", "kpi_id", "period_start", "measure", "value")
 
 
+_GRAINS = {"week": ("week", "weeks"), "month": ("month", "months"), "quarter": ("quarter", "quarters")}
+
+
+def _signed(v: float, decimals: int) -> str:
+    """'+2.6', '−0.4' (a real minus sign), '±0.0'."""
+    text = f"{v:+.{decimals}f}"
+    if float(text) == 0:
+        text = f"±{0:.{decimals}f}"
+    return text.replace("-", "−")
+
+
 class PackError(ValueError):
     """The pack cannot be built (unknown period, unit out of scope, unknown snapshot)."""
 
@@ -195,8 +206,8 @@ def _document(model: Overview, snap, last_review, open_actions, today: date, clo
     why = ""
     if model.movement is not None and model.previous is not None and index is not None and prev_index is not None:
         m = model.movement
-        parts = " · ".join(f"{p.title} {display._signed(m.pillars.get(p.id, 0.0), 1)}" for p in PILLARS)
-        why = f"Why it moved: index {display._signed(m.delta, 1)} since {display.period_name(model.previous)} = {parts}"
+        parts = " · ".join(f"{p.title} {_signed(m.pillars.get(p.id, 0.0), 1)}" for p in PILLARS)
+        why = f"Why it moved: index {_signed(m.delta, 1)} since {display.period_name(model.previous)} = {parts}"
         movers = sorted((k for k, v in m.moved.items() if abs(v) >= 0.05), key=lambda k: -abs(m.moved[k]))[:3]
         if movers:
             why += "; most: " + ", ".join(
@@ -372,7 +383,7 @@ def _pillar_page(model: Overview, p, rows: pd.DataFrame, score, weight, summary,
         "rows": out_rows,
         "change_header": f"Change vs {display.period_name(model.previous)}" if model.previous else "Change",
         "charts": charts,
-        "trend_caption": f"{len(periods)} {display.GRAIN_WORDS[model.period.grain][1]}, "
+        "trend_caption": f"{len(periods)} {_GRAINS[model.period.grain][1]}, "
         f"{display.period_name(first)} – {display.period_name(model.period)}; dashed: target",
         "attention": attention,
     }
@@ -381,7 +392,7 @@ def _pillar_page(model: Overview, p, rows: pd.DataFrame, score, weight, summary,
 def _trend_caption(model: Overview) -> str:
     periods = model.trend_periods or [model.period]
     return (
-        f"{display.plural(len(periods), display.GRAIN_WORDS[model.period.grain][0])}, "
+        f"{display.plural(len(periods), _GRAINS[model.period.grain][0])}, "
         f"{display.period_name(periods[0])} – {display.period_name(model.period)}"
     )
 
