@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
+from metrics import targets
+from metrics.registry import BY_ID
 from ui import cards, charts, data, display, frame
 from ui import overview as view
 
@@ -24,6 +28,22 @@ if model.licensed == 0:
     st.html(cards.notice(f"No licensed CRM users in {ctx.unit.name} in {ctx.period.label}: no index"))
 else:
     st.html(view.tiles(model))
+
+if ctx.viewer.role in ("lead", "admin"):
+    with frame.database_errors():
+        due = data.due_for_review(ctx.url, ctx.viewer.scope, ctx.version, date.today())
+    if due:
+        shown = ", ".join(
+            f"{display.escape(BY_ID[d.kpi_id].title)} for {display.escape(d.unit_name)} "
+            f"({display.escape(targets.fmt_target(d.kpi_id, d.value))}, due {display.day(d.review_on)})"
+            for d in due[:3]
+        )
+        more = f" and {len(due) - 3} more" if len(due) > 3 else ""
+        st.warning(
+            f"**{display.plural(len(due), 'target')} due for review:** {shown}{more}.",
+            icon=":material/event_upcoming:",
+        )
+        st.page_link("pages/targets.py", label="Review them on the Targets page", icon=":material/flag:")
 
 st.subheader("Needs attention")
 if model.attention:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from db.engine import make_engine
@@ -24,8 +25,16 @@ def org_url() -> str:
     with eng.begin() as conn:
         load(conn)
         refresh(conn, full=True)
+        # A target whose review date has passed: leads see it on the Overview.
+        conn.execute(
+            text(
+                "INSERT INTO targets (kpi_id, org_unit_id, effective_from, value, review_on, reason, recorded_by)"
+                " VALUES ('data_quality', 'D2', '2026-01-01', 80, '2026-06-01', 'Interim', 'lead@acme.test')"
+            )
+        )
     eng.dispose()
     add_user(url, "admin@acme.test", "admin")
+    add_user(url, "lead@acme.test", "lead")
     add_user(url, "member@acme.test", "member", unit="T1", person="p2")
     add_user(url, "manager@acme.test", "manager", unit="T1", person="p1")
     add_user(url, "sponsor@acme.test", "sponsor")
@@ -248,3 +257,12 @@ def test_caches_never_serve_one_scopes_rows_to_another(org_url: str, monkeypatch
     member.switch_page("pages/my-team.py").run()
     assert "Acme" in member.dataframe[0].value.columns  # the company's aggregate, to compare with
     assert "P4" not in _texts(member)  # but never a teammate
+
+
+def test_leads_see_targets_due_for_review_on_the_overview(app: AppTest, org_url: str, monkeypatch) -> None:
+    _run(sign_in(app, "lead@acme.test"), **FEB)
+    assert [w.value for w in app.warning] == [
+        "**1 target due for review:** Data quality for Service (80 %, due 1 Jun 2026)."
+    ]
+    sponsor = _run(sign_in(AppTest.from_file(APP, default_timeout=60), "sponsor@acme.test"), **FEB)
+    assert not sponsor.warning  # sponsors do not set targets

@@ -96,3 +96,12 @@ def pillar(db_url: str, scope: Scope, pillar_id: str, unit: str, grain: str, per
 
     with engine(db_url).connect() as conn:
         return pillar_model.pillar(conn, scope, pillar_id, unit, grain, period_start)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def due_for_review(db_url: str, scope: Scope, data_version: str, today: date):
+    """Targets whose review date has passed, inside the scope (for leads and admins)."""
+    from metrics import targets as targets_model
+
+    with engine(db_url).connect() as conn:
+        return targets_model.due_for_review(conn, scope, today=today)
