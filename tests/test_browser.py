@@ -42,9 +42,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _streamlit(url: str) -> Iterator[str]:
-    """A freshly started Streamlit server on `url`'s database; its base URL."""
-    port = _free_port()
+def _streamlit(url: str, *extra: str, port: int | None = None, host: str = "127.0.0.1") -> Iterator[str]:
+    """A freshly started Streamlit server on `url`'s database; its base URL (`host` as the browser
+    names it: sign-in through an identity provider needs the name of its redirect URI)."""
+    port = port or _free_port()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -56,13 +57,14 @@ def _streamlit(url: str) -> Iterator[str]:
             f"--server.port={port}",
             "--server.address=127.0.0.1",
             "--browser.gatherUsageStats=false",
+            *extra,
         ],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": url},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    base = f"http://127.0.0.1:{port}"
+    base = f"http://{host}:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

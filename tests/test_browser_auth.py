@@ -3,20 +3,13 @@ accounts, and a forbidden page's deep link on a fresh server."""
 
 from __future__ import annotations
 
-import os
 import secrets
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import add_user
-from tests.test_browser import CHROMIUM, ROOT, _free_port, _sign_in, sync_api  # noqa: F401 - skips without Chromium
+from tests.test_browser import CHROMIUM, _free_port, _sign_in, _streamlit, sync_api  # noqa: F401 - skips without Chromium
 from tests.test_overview_page import _build
 
 pytestmark = pytest.mark.browser
@@ -30,45 +23,6 @@ def tiny_url() -> str:
     _build(url)
     add_user(url, "member@acme.test", "member", unit="t1", person="p1")
     return url
-
-
-@contextmanager
-def _streamlit(url: str, *extra: str, port: int | None = None) -> Iterator[tuple[str, int]]:
-    port = port or _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "streamlit_app.py"),
-            "--server.headless=true",
-            f"--server.port={port}",
-            "--server.address=127.0.0.1",
-            "--browser.gatherUsageStats=false",
-            *extra,
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://localhost:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(base + "/_stcore/health", timeout=2).status == 200:  # noqa: S310 - loopback
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("streamlit did not start: " + proc.stderr.read().decode()[-2000:])
-    try:
-        yield base, port
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +53,7 @@ def test_sign_in_through_the_identity_provider_end_to_end(tiny_url: str, browser
             'client_secret = "not-a-secret"\n'
             f'server_metadata_url = "http://localhost:{idp.server_port}/.well-known/openid-configuration"\n'
         )
-        with _streamlit(tiny_url, f"--secrets.files={secrets_file}", port=port) as (base, _):
+        with _streamlit(tiny_url, f"--secrets.files={secrets_file}", port=port, host="localhost") as base:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(base + "/overview")
             page.get_by_role("button", name="Sign in with your company account").click()
@@ -123,7 +77,7 @@ def test_sign_in_through_the_identity_provider_end_to_end(tiny_url: str, browser
 
 
 def test_a_member_deep_linking_to_admin_on_a_fresh_server_sees_no_admin_data(tiny_url: str, browser) -> None:
-    with _streamlit(tiny_url) as (base, _):
+    with _streamlit(tiny_url) as base:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(base + "/admin")
         page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
@@ -137,7 +91,7 @@ def test_a_member_deep_linking_to_admin_on_a_fresh_server_sees_no_admin_data(tin
 
 
 def test_a_wrong_password_in_the_browser_shows_no_data(tiny_url: str, browser) -> None:
-    with _streamlit(tiny_url) as (base, _):
+    with _streamlit(tiny_url) as base:
         page = browser.new_page()
         page.goto(base + "/overview?unit=t2")
         page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
@@ -152,7 +106,7 @@ def test_a_wrong_password_in_the_browser_shows_no_data(tiny_url: str, browser) -
 def test_a_deep_link_to_my_team_on_a_fresh_server_signs_in_and_opens_it(tiny_url: str, browser) -> None:
     """`/my-team` has no file of that name: a fresh server must neither say "Page not found" nor list
     the pages/ files (Streamlit's legacy mode), before or after signing in."""
-    with _streamlit(tiny_url) as (base, _):
+    with _streamlit(tiny_url) as base:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(base + "/my-team?unit=t1&grain=month&period=2026-03-01")
         page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
