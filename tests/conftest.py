@@ -124,3 +124,17 @@ def sign_in(at, email: str):
     now = time.time()
     at.session_state["_flywheel_session"] = {"email": email, "started": now, "seen": now}
     return at
+
+
+def fixture_org_database() -> str:
+    """A new database holding the hand-computed fixture organisation (tests/fixture_org.py), refreshed."""
+    from metrics.refresh import refresh
+    from tests.fixture_org import load
+
+    url = create_database()
+    eng = make_engine(url)
+    with eng.begin() as conn:
+        load(conn)
+        refresh(conn, full=True)
+    eng.dispose()
+    return url

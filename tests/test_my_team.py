@@ -10,23 +10,15 @@ from sqlalchemy import Engine
 
 from db.engine import make_engine
 from metrics.my_team import my_team
-from metrics.refresh import refresh
 from metrics.scope import Scope
-from tests.conftest import application_url, create_database
-from tests.fixture_org import load
+from tests.conftest import application_url, fixture_org_database
 
 FEB = date(2026, 2, 1)
 
 
 @pytest.fixture(scope="module")
 def app() -> Iterator[Engine]:
-    owner = create_database()
-    eng = make_engine(owner)
-    with eng.begin() as conn:
-        load(conn)
-        refresh(conn, full=True)
-    eng.dispose()
-    eng = make_engine(application_url(owner))
+    eng = make_engine(application_url(fixture_org_database()))
     yield eng
     eng.dispose()
 

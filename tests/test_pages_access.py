@@ -10,9 +10,7 @@ from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from db.engine import make_engine
-from metrics.refresh import refresh
-from tests.conftest import TEST_PASSWORD, add_user, create_database, sign_in
-from tests.fixture_org import load
+from tests.conftest import TEST_PASSWORD, add_user, fixture_org_database, sign_in
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 FEB = {"grain": "month", "period": "2026-02-01"}
@@ -20,11 +18,9 @@ FEB = {"grain": "month", "period": "2026-02-01"}
 
 @pytest.fixture(scope="module")
 def org_url() -> str:
-    url = create_database()
+    url = fixture_org_database()
     eng = make_engine(url)
     with eng.begin() as conn:
-        load(conn)
-        refresh(conn, full=True)
         # A target whose review date has passed: leads see it on the Overview.
         conn.execute(
             text(
