@@ -170,7 +170,12 @@ def pillar(
 
     sources = _target_sources(conn, unit, [k.id for k in kpis], period.end)
     scope.apply(conn)
-    fresh = {r.source: r.latest for r in conn.execute(text(_sql("freshness")), {"unit": unit, "end": period.end})}
+    fresh = {
+        r.source: r.latest
+        for r in conn.execute(
+            text(_sql("freshness")), {"end": period.end, "people": scope.people or bool(scope.person)}
+        )
+    }
     cards = []
     for k in kpis:
         r = now.get(k.id)

@@ -57,8 +57,8 @@ def test_people_cards_targets_and_references(app: Engine) -> None:
     # D1's own 70, effective 2026-02-15 (<= end of Feb).
     assert (coverage.target, coverage.target_source, coverage.target_since) == (70.0, "own", date(2026, 2, 15))
     assert _card(view, "pulse_score").target_source == "default"
-    # Freshness: D1's latest activity up to Feb's end is p9's 02-23 row.
-    assert adoption.latest_data == date(2026, 2, 23) and adoption.source_table == "crm_activity"
+    # Freshness: the latest activity row up to Feb's end (the integration account works daily).
+    assert adoption.latest_data == date(2026, 2, 28) and adoption.source_table == "crm_activity"
     # Trend: Jan, Feb; the target in force per period (training coverage: 90 default in Jan, 70 in Feb).
     steps = view.trend[view.trend["kpi_id"] == "training_coverage"]
     assert list(steps["target"]) == [90.0, 70.0]
@@ -126,7 +126,11 @@ def test_a_team_breaks_down_into_its_people(app: Engine) -> None:
 def test_a_sponsor_gets_aggregates_but_no_people(app: Engine) -> None:
     with app.connect() as conn:
         view = pillar(conn, SPONSOR, "people", "T1", "month", FEB)
+        process = pillar(conn, SPONSOR, "process", "T1", "month", FEB)
     assert view.people is None
+    # No person-level table is searched for a sponsor; meetings are unit-level: m15 on 02-26.
+    assert _card(view, "adoption_rate").latest_data is None
+    assert _card(process, "meeting_cadence").latest_data == date(2026, 2, 26)
     assert view.views["quadrant"].empty  # person-level facts: row-level security shows none
     assert _card(view, "adoption_rate").value == 50.0
 

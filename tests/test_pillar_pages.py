@@ -75,7 +75,7 @@ def test_people_page_shows_the_numbers(app: AppTest) -> None:
     assert "Target 60 %, inherited from Acme since 1 Jan 2025" in text
     assert "Target 70 %, set on this unit since 15 Feb 2026" in text
     assert "small base (under 10)" in text
-    assert "latest CRM activity 23 Feb 2026" in text
+    assert "latest CRM activity 28 Feb 2026" in text
     # The quadrant table: Sales (all) 3 / 2 / 1 / 1, North and South below.
     quadrant = next(d.value for d in at.dataframe if "Unit" in d.value.columns).set_index("Unit")
     assert quadrant.loc["Sales (all)"].tolist() == [3, 2, 1, 1]

@@ -161,7 +161,7 @@ def _target_line(k, c) -> str:
 
 def _freshness_line(c) -> str:
     what = SOURCE_WORDS[c.source_table]
-    latest = f"latest {what} {display.day(c.latest_data)}" if c.latest_data else f"no {what} yet"
+    latest = f"latest {what} {display.day(c.latest_data)}" if c.latest_data else f"no {what} visible to you"
     imported = f" · last import {display.day(c.last_import)}" if c.last_import else " · no file imported yet"
     return display.escape(latest + imported)
 
