@@ -19,9 +19,10 @@ PAGES = {
     "technology": ("pages/technology.py", "Technology", ":material/memory:"),
     "meetings": ("pages/meetings.py", "Meetings & actions", ":material/event_note:"),
     "targets": ("pages/targets.py", "Targets", ":material/flag:"),
+    "data": ("pages/data.py", "Data", ":material/upload_file:"),
     "admin": ("pages/admin.py", "Admin", ":material/admin_panel_settings:"),
 }
-ROLES = {"targets": ("lead", "admin"), "admin": ("admin",)}  # pages open to some roles only
+ROLES = {"targets": ("lead", "admin"), "data": ("lead", "admin"), "admin": ("admin",)}  # pages open to some roles only
 
 with frame.database_errors(paths=PAGES):  # down: every page's URL says so, and keeps its place
     who = auth.viewer(data.url())
@@ -58,6 +59,6 @@ sections = {
     "": [st.Page(home, title="Flywheel", url_path="home", default=True, visibility="hidden")],
     "Adoption": [pages[p] for p in ("overview", "people", "process", "technology", "my-team", "meetings")],
 }
-if manage := [pages[p] for p in ("targets", "admin") if p in pages]:
+if manage := [pages[p] for p in ("targets", "data", "admin") if p in pages]:
     sections["Program"] = manage
 st.navigation(sections).run()

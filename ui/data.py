@@ -105,3 +105,29 @@ def due_for_review(db_url: str, scope: Scope, data_version: str, today: date):
 
     with engine(db_url).connect() as conn:
         return targets_model.due_for_review(conn, scope, today=today)
+
+
+@st.cache_resource(show_spinner=False, on_release=lambda e: e.dispose())
+def owner_engine(db_url: str) -> Engine:
+    """The owner role, for imports from the Data page only (pages check the viewer's role first):
+    imports write raw tables and refresh, which the application role may not."""
+    return make_engine(db_url, statement_timeout_ms=0)
+
+
+def owner_url() -> str:
+    return _owner_url_for(os.environ.get("DATABASE_URL"))
+
+
+@st.cache_resource(show_spinner=False)
+def _owner_url_for(env_url: str | None) -> str:
+    return database_url()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def source_freshness(db_url: str, scope: Scope, data_version: str):
+    """Per source table: latest event date, rows, last import (the rows the scope may see)."""
+    from db.importers.freshness import freshness as fresh
+
+    with engine(db_url).connect() as conn:
+        scope.apply(conn)
+        return fresh(conn)
