@@ -17,11 +17,11 @@ from ui import data, display, frame
 
 STATUS_COLOURS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828", "no_data": "#9e9e9e"}
 STATUS_DOMAIN = list(STATUS_COLOURS)
-DRILL_COLUMNS = 6
+DRILL_COLUMNS = 3  # names stay whole at 1024 px
 QUADRANT = {
     "trained_active": "Trained & active",
-    "trained_inactive": "Trained, inactive (coaching gap)",
-    "untrained_active": "Active, untrained (compliance gap)",
+    "trained_inactive": "Coaching gap",
+    "untrained_active": "Compliance gap",
     "neither": "Neither",
 }
 SOURCE_WORDS = {
@@ -361,6 +361,10 @@ def _people_views(view: PillarView) -> None:
             for col, label in QUADRANT.items():
                 table[label] = q[col].astype(int)
             st.dataframe(table, hide_index=True, width="stretch")
+            st.caption(
+                "Licensed users. Coaching gap: trained but not a regular user; compliance gap: a regular "
+                "user who misses a required course."
+            )
         if view.is_team and view.people is not None and not view.people.empty:
             p = view.people
             gaps = p[p["trained"] & ~p["regular"]]["name"].tolist()
