@@ -132,6 +132,7 @@ def refresh(conn: Connection, *, since: date | None = None, full: bool = False) 
             # The table was rewritten: without fresh statistics the next pages plan on the old ones
             # (measured: the Overview on `large` 3x slower until autovacuum got to it).
             conn.execute(text("ANALYZE kpi_values"))
+            conn.execute(text("ANALYZE person_periods"))  # the pillar pages' quadrant: 1.9 s -> 0.2 s on large
 
     conn.execute(
         update(schema.refresh_pending).where(schema.refresh_pending.c.id == 1).values(dirty_all=False, dirty_from=None)
