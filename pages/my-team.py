@@ -14,7 +14,7 @@ with frame.database_errors():
     team = data.my_team(ctx.url, ctx.viewer.scope, ctx.unit.id, ctx.grain, ctx.period.start, ctx.version)
 
 st.title(f"My team · {display.escape(ctx.unit.name)}")
-st.caption(display.escape(display.period_name(ctx.period)))
+st.caption(display.escape(f"{ctx.period.label} ({ctx.grain})"))
 if team is None:
     st.info("No KPI values for this team and period.")
     st.stop()
@@ -30,11 +30,11 @@ if team.me is not None:
     me = team.me
     st.subheader("You")
     cols = st.columns(4)
-    cols[0].metric("CRM licence", "Licensed" if me.licensed else "Not licensed", border=True)
+    cols[0].metric("Licensed", "Yes" if me.licensed else "No", border=True, help="A CRM licence at the period's end.")
     done = len(me.courses) - len(me.missing)
     cols[1].metric(
-        "Required courses",
-        f"{done} of {len(me.courses)}" if me.courses else "None required",
+        "Courses",
+        f"{done} of {len(me.courses)}" if me.courses else "none",
         border=True,
         help="Courses your role requires, completed by the end of the period.",
     )
@@ -45,7 +45,7 @@ if team.me is not None:
         help=f"Days with CRM activity in the period; {me.regular_days} make a regular user.",
     )
     cols[3].metric(
-        "Your last pulse",
+        "Last pulse",
         f"{me.last_pulse[1]:.1f} /5" if me.last_pulse else "–",
         border=True,
         help=f"Answered on {display.day(me.last_pulse[0])}." if me.last_pulse else "No pulse answered yet.",
