@@ -364,9 +364,7 @@ def _vendor_command(source: str) -> None:
             zone(tz)
         except ValueError as e:
             raise UserError(str(e)) from None
-        options = Options(
-            imported_by=_who(), tz=tz, unit=unit, as_of=as_of.date() if as_of else None, dry_run=dry_run
-        )
+        options = Options(imported_by=_who(), tz=tz, unit=unit, as_of=as_of.date() if as_of else None, dry_run=dry_run)
         _run_import(source, lambda conn: import_path(conn, source, path, options), dry_run, errors_file, no_refresh)
 
 
@@ -422,7 +420,9 @@ class _Progress:
 
     def __init__(self, steps: tuple[str, ...]) -> None:
         self.steps, self.at = steps, 0
-        self.bar = click.progressbar(length=len(steps), label=steps[0], file=sys.stderr) if sys.stderr.isatty() else None
+        self.bar = (
+            click.progressbar(length=len(steps), label=steps[0], file=sys.stderr) if sys.stderr.isatty() else None
+        )
         if self.bar is not None:
             self.bar.__enter__()
 
@@ -466,8 +466,20 @@ def import_history(source: str | None, limit: int) -> None:
 
     with _engine().connect() as conn:
         rows = history(conn, source=source, limit=limit)
-    columns = ("id", "source", "file_name", "status", "rows_read", "rows_inserted", "rows_updated", "rows_unchanged",
-               "rows_skipped", "rows_rejected", "imported_by", "finished_at")
+    columns = (
+        "id",
+        "source",
+        "file_name",
+        "status",
+        "rows_read",
+        "rows_inserted",
+        "rows_updated",
+        "rows_unchanged",
+        "rows_skipped",
+        "rows_rejected",
+        "imported_by",
+        "finished_at",
+    )
     _emit(columns, ([getattr(r, c) for c in columns] for r in rows), "table")
 
 
@@ -662,7 +674,9 @@ def pack(unit: str, grain: str, period, snapshot_id: int | None, out: Path, csv_
     out.write_bytes(built.pdf)
     csv_path = csv_out or out.with_suffix(".csv")
     csv_path.write_text(built.csv)
-    click.echo(f"{out} ({built.pages} pages, {len(built.pdf) / 1024:.0f} KB) and {csv_path} in {time.perf_counter() - started:.1f} s")
+    click.echo(
+        f"{out} ({built.pages} pages, {len(built.pdf) / 1024:.0f} KB) and {csv_path} in {time.perf_counter() - started:.1f} s"
+    )
 
 
 def _check_unit(conn: Connection, unit: str | None) -> None:

@@ -60,6 +60,12 @@ def warm_up(port: int, *, host: str = "127.0.0.1", query: str = "", timeout: flo
 def preload() -> list[str]:
     """Import what the pages import, and build one Altair chart (it loads Vega-Lite's schema);
     the modules that failed to import (they fail again, visibly, on the page that needs them)."""
+    import logging
+
+    # Importing the pages' modules outside a session makes Streamlit's caches say "No runtime
+    # found" once per cached function: true, and expected here.
+    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
+    logging.getLogger("streamlit.runtime.caching.cache_resource_api").setLevel(logging.ERROR)
     failed = []
     names = list(PRELOAD)
     for package in PACKAGES:
