@@ -62,6 +62,9 @@ def preload() -> list[str]:
     the modules that failed to import (they fail again, visibly, on the page that needs them)."""
     import logging
 
+    import streamlit.runtime.caching.cache_data_api  # noqa: F401 - its logger exists once imported
+    import streamlit.runtime.caching.cache_resource_api  # noqa: F401
+
     # Importing the pages' modules outside a session makes Streamlit's caches say "No runtime
     # found" once per cached function: true, and expected here.
     logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
