@@ -493,9 +493,13 @@ def _who() -> str:
 def refresh(full: bool, since) -> None:
     """Recompute kpi_values; prints rows and seconds."""
     from metrics.refresh import refresh as run
+    from metrics.refresh import vacuum
 
-    with _engine(maintenance=True).begin() as conn:
+    engine = _engine(maintenance=True)
+    with engine.begin() as conn:
         result = run(conn, since=since.date() if since else None, full=full)
+    if result.recomputed_from is not None and result.recomputed_from == result.window_start:
+        vacuum(engine)
     window = f"{result.window_start} to {result.window_end}" if result.window_end else "no data"
     if result.recomputed_from is None and result.window_end:
         click.echo(f"KPIs are up to date (data window {window}); nothing recomputed")

@@ -27,7 +27,7 @@ from db.migrate import upgrade
 from db.settings import embedded_url, normalise
 from metrics.overview import overview
 from metrics.periods import default_period, periods
-from metrics.refresh import refresh, sync_catalogue
+from metrics.refresh import refresh, sync_catalogue, vacuum
 from metrics.scope import company_scope
 
 OVERVIEW_TARGET = 1.5  # Overview model time on the largest profile / on the smallest
@@ -88,8 +88,9 @@ def measure(url: str, profile: str, repeat: int) -> dict:
                 return refresh(conn, full=True)
 
         refresh_s, result = _timed(full_refresh, repeat)
-        with eng.begin() as conn:  # what autovacuum does soon after a refresh: stable plans for the reads below
-            conn.exec_driver_sql("ANALYZE")
+        # What `flywheel refresh --full` does after its transaction: the reads below then neither
+        # plan on stale statistics nor share the machine with autovacuum.
+        vacuum(eng)
         return {
             "profile": profile,
             "url": url,

@@ -151,6 +151,14 @@ def refresh(conn: Connection, *, since: date | None = None, full: bool = False) 
     return RefreshResult(rows, seconds, window_start, window_end, recompute_from)
 
 
+def vacuum(engine) -> None:
+    """After a full refresh, outside its transaction: reclaim the replaced rows now, rather than
+    have autovacuum do it while the first pages are read (measured: the Overview on `large`
+    2.3x slower while it ran)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM (ANALYZE) kpi_values, person_periods")
+
+
 def _quarter_start(d: date) -> date:
     return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
 
