@@ -29,6 +29,19 @@ if model.licensed == 0:
 else:
     st.html(view.tiles(model))
 
+with frame.database_errors():
+    overdue = data.overdue_actions(ctx.url, ctx.viewer.scope, ctx.unit.id, ctx.version, date.today())
+if overdue:
+    listed = "; ".join(
+        f"{display.escape(a.title)} ({display.escape(a.kpi_title)}, {display.escape(a.unit_name)}"
+        + (f", {display.escape(a.owner_name)}" if a.owner_name else "")
+        + f", due {display.day(a.due_on)})"
+        for a in overdue[:3]
+    )
+    more = f"; and {len(overdue) - 3} more" if len(overdue) > 3 else ""
+    st.error(f"**{display.plural(len(overdue), 'overdue action')}:** {listed}{more}.", icon=":material/alarm:")
+    st.page_link("pages/meetings.py", label="Open Meetings & actions", icon=":material/event_note:")
+
 if ctx.viewer.role in ("lead", "admin"):
     with frame.database_errors():
         due = data.due_for_review(ctx.url, ctx.viewer.scope, ctx.version, date.today())

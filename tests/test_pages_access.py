@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,20 @@ def org_url() -> str:
                 "INSERT INTO targets (kpi_id, org_unit_id, effective_from, value, review_on, reason, recorded_by)"
                 " VALUES ('data_quality', 'D2', '2026-01-01', 80, '2026-06-01', 'Interim', 'lead@acme.test')"
             )
+        )
+        # An action on North's adoption, owned by p1, due long ago: overdue.
+        from metrics import actions
+        from metrics.scope import company_scope
+
+        actions.create(
+            conn,
+            company_scope(conn),
+            title="Pair the irregular users with a regular one",
+            owner="p1",
+            due_on=date(2026, 3, 31),
+            kpi_id="adoption_rate",
+            unit="T1",
+            actor="lead@acme.test",
         )
     eng.dispose()
     add_user(url, "admin@acme.test", "admin")
@@ -257,3 +272,17 @@ def test_leads_see_targets_due_for_review_on_the_overview(app: AppTest, org_url:
     ]
     sponsor = _run(sign_in(AppTest.from_file(APP, default_timeout=60), "sponsor@acme.test"), **FEB)
     assert not sponsor.warning  # sponsors do not set targets
+
+
+def test_overdue_actions_show_on_the_overview_of_their_unit_and_above(app: AppTest) -> None:
+    _run(sign_in(app, "lead@acme.test"), unit="C", **FEB)
+    assert [e.value for e in app.error] == [
+        "**1 overdue action:** Pair the irregular users with a regular one (Adoption rate, North, P1, due 31 Mar 2026)."
+    ]
+    member = _run(sign_in(AppTest.from_file(APP, default_timeout=60), "member@acme.test"), **FEB)
+    # The member sees its team's action, but not who owns it (a person it may not see).
+    assert [e.value for e in member.error] == [
+        "**1 overdue action:** Pair the irregular users with a regular one (Adoption rate, North, due 31 Mar 2026)."
+    ]
+    south = _run(sign_in(AppTest.from_file(APP, default_timeout=60), "lead@acme.test"), unit="T2", **FEB)
+    assert not south.error

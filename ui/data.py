@@ -131,3 +131,12 @@ def source_freshness(db_url: str, scope: Scope, data_version: str):
     with engine(db_url).connect() as conn:
         scope.apply(conn)
         return fresh(conn)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def overdue_actions(db_url: str, scope: Scope, unit: str, data_version: str, today: date):
+    """Open actions past their due date on the unit or below it."""
+    from metrics import actions as actions_model
+
+    with engine(db_url).connect() as conn:
+        return actions_model.listing(conn, scope, unit=unit, states=("overdue",), today=today)
