@@ -219,3 +219,9 @@ def test_the_closure_follows_every_change_of_the_tree(conn: Connection) -> None:
     assert {r for r in closure() if r[1] == "T9"} == {("T9", "T9", 0), ("T1", "T9", 1), ("D2", "T9", 2), ("C", "T9", 3)}
     # Depths: C 0; D1 D2 1; T2 2 (D1), T1 2 (D2); T9 3: a closure row per unit and ancestor, itself included.
     assert len(closure()) == 1 + 2 * 2 + 2 * 3 + 4
+
+
+def test_a_truncate_marks_every_period_stale(conn: Connection) -> None:
+    _base(conn)
+    conn.execute(text("TRUNCATE recognitions"))
+    assert pending(conn) == (True, None)

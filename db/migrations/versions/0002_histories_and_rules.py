@@ -18,6 +18,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from psycopg import sql
+
+from db.ddl import execute as ddl
+from db.ddl import fragment
 
 revision = "0002"
 down_revision = "0001"
@@ -57,10 +61,11 @@ def upgrade() -> None:
         END $$
     """)
     for table in ("targets", "pillar_weights"):
-        op.execute(f"""
-            CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
-            FOR EACH ROW EXECUTE FUNCTION refuse_history_change()
-        """)
+        ddl(
+            "CREATE TRIGGER {trigger} BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION refuse_history_change()",
+            trigger=f"{table}_append_only",
+            table=table,
+        )
 
     op.create_table(
         "refresh_pending",
@@ -79,6 +84,10 @@ def upgrade() -> None:
             earliest date;
             touched boolean;
         BEGIN
+            IF TG_OP = 'TRUNCATE' THEN  -- no transition tables: every period may move
+                UPDATE refresh_pending SET dirty_all = true, changed_at = now() WHERE id = 1;
+                RETURN NULL;
+            END IF;
             IF TG_OP IN ('INSERT', 'UPDATE') THEN
                 EXECUTE 'SELECT EXISTS (SELECT 1 FROM new_rows)' INTO touched;
             ELSE
@@ -106,23 +115,22 @@ def upgrade() -> None:
         END $$
     """)
     for table, column in DIRTY_SOURCES.items():
-        args = f"'{column}'" if column else ""
-        op.execute(f"""
-            CREATE TRIGGER {table}_dirty_insert AFTER INSERT ON {table}
-            REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION mark_dirty({args})
-        """)
-        op.execute(f"""
-            CREATE TRIGGER {table}_dirty_update AFTER UPDATE ON {table}
-            REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION mark_dirty({args})
-        """)
-        op.execute(f"""
-            CREATE TRIGGER {table}_dirty_delete AFTER DELETE ON {table}
-            REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION mark_dirty({args})
-        """)
-        op.execute(f"""
-            CREATE TRIGGER {table}_dirty_truncate AFTER TRUNCATE ON {table}
-            FOR EACH STATEMENT EXECUTE FUNCTION mark_dirty()
-        """)
+        args = sql.Literal(column) if column else fragment("")
+        for event, transition in (
+            ("insert", "REFERENCING NEW TABLE AS new_rows"),
+            ("update", "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+            ("delete", "REFERENCING OLD TABLE AS old_rows"),
+            ("truncate", ""),
+        ):
+            ddl(
+                "CREATE TRIGGER {trigger} AFTER {event} ON {table} {transition}"
+                " FOR EACH STATEMENT EXECUTE FUNCTION mark_dirty({args})",
+                trigger=f"{table}_dirty_{event}",
+                event=fragment(event.upper()),
+                table=table,
+                transition=fragment(transition),
+                args=args if event != "truncate" else fragment(""),
+            )
 
     # Every unit with each of its ancestors, itself included (depth 0).
     op.execute("""
@@ -172,11 +180,11 @@ def downgrade() -> None:
     op.execute("DROP VIEW org_closure")
     for table in DIRTY_SOURCES:
         for event in ("insert", "update", "delete", "truncate"):
-            op.execute(f"DROP TRIGGER {table}_dirty_{event} ON {table}")
+            ddl("DROP TRIGGER {trigger} ON {table}", trigger=f"{table}_dirty_{event}", table=table)
     op.execute("DROP FUNCTION mark_dirty()")
     op.drop_table("refresh_pending")
     for table in ("targets", "pillar_weights"):
-        op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
+        ddl("DROP TRIGGER {trigger} ON {table}", trigger=f"{table}_append_only", table=table)
     op.execute("DROP FUNCTION refuse_history_change()")
     # The natural keys come back: keep the record saved last of each key.
     op.execute("""

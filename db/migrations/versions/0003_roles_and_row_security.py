@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+from db.ddl import execute as ddl
 from sqlalchemy.dialects import postgresql
 
 revision = "0003"
@@ -24,7 +26,6 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-APP_ROLE = "flywheel_app"
 # Tables whose rows belong to a person: visible to the person, and to viewers allowed person-level
 # rows whose scope holds the person's unit.
 PERSON_TABLES = ("crm_activity", "training_completions", "pulse_responses", "recognitions", "feedback")
@@ -106,62 +107,58 @@ def upgrade() -> None:
 
     # The role is shared by every Flywheel database of the server: create it once, and tolerate
     # another database's migration doing the same at the same moment.
-    op.execute(f"""
+    op.execute("""
         DO $$
         BEGIN
-            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
-                CREATE ROLE {APP_ROLE} NOLOGIN;
+            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'flywheel_app') THEN
+                CREATE ROLE flywheel_app NOLOGIN;
             END IF;
         EXCEPTION WHEN duplicate_object OR unique_violation THEN
             NULL;
         END $$
     """)
-    op.execute(f"""
+    op.execute("""
         DO $$
         BEGIN
-            IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}'
+            IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'flywheel_app'
                        AND (rolsuper OR rolbypassrls OR rolcreatedb OR rolcreaterole)) THEN
-                ALTER ROLE {APP_ROLE} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+                ALTER ROLE flywheel_app NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
             END IF;
         END $$
     """)
-    op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}")
-    op.execute(f"GRANT SELECT ON {', '.join(READABLE)} TO {APP_ROLE}")
-    op.execute(f"GRANT SELECT, INSERT ON audit_log TO {APP_ROLE}")
+    op.execute("GRANT USAGE ON SCHEMA public TO flywheel_app")
+    ddl("GRANT SELECT ON {tables} TO flywheel_app", tables=READABLE)
+    op.execute("GRANT SELECT, INSERT ON audit_log TO flywheel_app")
     op.execute(
-        f"GRANT SELECT, INSERT, UPDATE (name, role, home_unit_id, person_id, password_hash, active, "
-        f"failed_logins, last_failed_at, last_login_at) ON users TO {APP_ROLE}"
+        "GRANT SELECT, INSERT, UPDATE (name, role, home_unit_id, person_id, password_hash, active, "
+        "failed_logins, last_failed_at, last_login_at) ON users TO flywheel_app"
     )
 
     for table in ("people", *PERSON_TABLES, "meetings", "kpi_values"):
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+        ddl("ALTER TABLE {table} ENABLE ROW LEVEL SECURITY", table=table)
+        ddl("ALTER TABLE {table} FORCE ROW LEVEL SECURITY", table=table)
         # The owner migrates, imports and refreshes: it sees and writes every row.
-        op.execute(f"""
-            DO $$ BEGIN
-                EXECUTE format('CREATE POLICY maintenance ON {table} TO %I USING (true) WITH CHECK (true)',
-                               current_user);
-            END $$
-        """)
-    op.execute(f"""
-        CREATE POLICY viewer ON people FOR SELECT TO {APP_ROLE} USING (
+        ddl("CREATE POLICY maintenance ON {table} TO CURRENT_USER USING (true) WITH CHECK (true)", table=table)
+    op.execute("""
+        CREATE POLICY viewer ON people FOR SELECT TO flywheel_app USING (
             id = viewer_person() OR (viewer_sees_people() AND org_unit_id IN (SELECT viewer_units()))
         )
     """)
     for table in PERSON_TABLES:
         # Visible exactly when its person is (the subquery is itself filtered by people's policy).
-        op.execute(f"""
-            CREATE POLICY viewer ON {table} FOR SELECT TO {APP_ROLE} USING (person_id IN (SELECT id FROM people))
-        """)
-    op.execute(f"""
-        CREATE POLICY viewer ON meetings FOR SELECT TO {APP_ROLE} USING (
+        ddl(
+            "CREATE POLICY viewer ON {table} FOR SELECT TO flywheel_app USING (person_id IN (SELECT id FROM people))",
+            table=table,
+        )
+    op.execute("""
+        CREATE POLICY viewer ON meetings FOR SELECT TO flywheel_app USING (
             org_unit_id IN (SELECT viewer_units())
             AND (person_id IS NULL OR person_id IN (SELECT id FROM people))
         )
     """)
     # A suppressed value (too few respondents) is not shown to anyone, nor its base.
-    op.execute(f"""
-        CREATE POLICY viewer ON kpi_values FOR SELECT TO {APP_ROLE} USING (
+    op.execute("""
+        CREATE POLICY viewer ON kpi_values FOR SELECT TO flywheel_app USING (
             org_unit_id IN (SELECT viewer_units_and_ancestors())
             AND NOT (value IS NULL AND denominator > 0
                      AND kpi_id IN (SELECT id FROM kpis WHERE min_respondents > 0))
@@ -171,14 +168,14 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in ("people", *PERSON_TABLES, "meetings", "kpi_values"):
-        op.execute(f"DROP POLICY IF EXISTS viewer ON {table}")
-        op.execute(f"DROP POLICY IF EXISTS maintenance ON {table}")
-        op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
-    op.execute(f"REVOKE ALL ON {', '.join(READABLE)}, audit_log, users FROM {APP_ROLE}")
-    op.execute(f"REVOKE USAGE ON SCHEMA public FROM {APP_ROLE}")
-    for fn in ("viewer_person()", "viewer_sees_people()", "viewer_units_and_ancestors()", "viewer_units()"):
-        op.execute(f"DROP FUNCTION {fn}")
+        ddl("DROP POLICY IF EXISTS viewer ON {table}", table=table)
+        ddl("DROP POLICY IF EXISTS maintenance ON {table}", table=table)
+        ddl("ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY", table=table)
+        ddl("ALTER TABLE {table} DISABLE ROW LEVEL SECURITY", table=table)
+    ddl("REVOKE ALL ON {tables} FROM flywheel_app", tables=[*READABLE, "audit_log", "users"])
+    op.execute("REVOKE USAGE ON SCHEMA public FROM flywheel_app")
+    for fn in ("viewer_person", "viewer_sees_people", "viewer_units_and_ancestors", "viewer_units"):
+        ddl("DROP FUNCTION {fn}()", fn=fn)
     op.execute("DROP FUNCTION viewer_roots()")
     op.drop_index("ix_audit_log_at", table_name="audit_log")
     op.drop_table("audit_log")

@@ -15,6 +15,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from db.ddl import execute as ddl
+from db.ddl import fragment
+
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
@@ -42,15 +45,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("ancestor_id", "unit_id", name=op.f("pk_org_closure")),
     )
     op.create_index("ix_org_closure_unit_id", "org_closure", ["unit_id", "depth"])
-    op.execute(f"INSERT INTO org_closure {CLOSURE}")
-    op.execute(f"""
+    ddl("INSERT INTO org_closure {closure}", closure=fragment(CLOSURE))
+    ddl(
+        """
         CREATE FUNCTION rebuild_org_closure() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             DELETE FROM org_closure;
-            INSERT INTO org_closure {CLOSURE};
+            INSERT INTO org_closure {closure};
             RETURN NULL;
         END $$
-    """)
+        """,
+        closure=fragment(CLOSURE),
+    )
     op.execute("""
         CREATE TRIGGER org_units_closure AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON org_units
         FOR EACH STATEMENT EXECUTE FUNCTION rebuild_org_closure()
@@ -60,24 +66,30 @@ def upgrade() -> None:
 
 
 def _viewer_functions(roots: str) -> None:
-    op.execute(f"""
+    ddl(
+        """
         CREATE OR REPLACE FUNCTION viewer_units() RETURNS SETOF text LANGUAGE sql STABLE AS $$
             SELECT DISTINCT unit_id FROM org_closure WHERE ancestor_id = ANY({roots})
         $$
-    """)
-    op.execute(f"""
+        """,
+        roots=fragment(roots),
+    )
+    ddl(
+        """
         CREATE OR REPLACE FUNCTION viewer_units_and_ancestors() RETURNS SETOF text LANGUAGE sql STABLE AS $$
             SELECT unit_id FROM org_closure WHERE ancestor_id = ANY({roots})
             UNION
             SELECT ancestor_id FROM org_closure WHERE unit_id = ANY({roots})
         $$
-    """)
+        """,
+        roots=fragment(roots),
+    )
 
 
 def downgrade() -> None:
     op.execute("DROP TRIGGER org_units_closure ON org_units")
     op.execute("DROP FUNCTION rebuild_org_closure()")
     op.execute("DROP TABLE org_closure")
-    op.execute(f"CREATE VIEW org_closure (ancestor_id, unit_id, depth) AS {CLOSURE}")
+    ddl("CREATE VIEW org_closure (ancestor_id, unit_id, depth) AS {closure}", closure=fragment(CLOSURE))
     op.execute("GRANT SELECT ON org_closure TO flywheel_app")
     _viewer_functions("viewer_roots()")

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+from db.ddl import execute as ddl
 from sqlalchemy.dialects import postgresql
 
 revision = "0009"
@@ -27,17 +29,7 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-APP_ROLE = "flywheel_app"
 TABLES = ("snapshots", "snapshot_kpis", "snapshot_scores", "actions", "action_events", "meeting_logs")
-
-
-def _owner_policy(table: str) -> None:
-    op.execute(f"""
-        DO $$ BEGIN
-            EXECUTE format('CREATE POLICY maintenance ON {table} TO %I USING (true) WITH CHECK (true)',
-                           current_user);
-        END $$
-    """)
 
 
 def upgrade() -> None:
@@ -140,28 +132,32 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_meeting_logs")),
     )
 
-    for table in ("snapshots", "snapshot_kpis", "snapshot_scores", "actions", "action_events", "meeting_logs"):
-        op.execute(f"""
-            CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
-            FOR EACH ROW EXECUTE FUNCTION refuse_history_change()
-        """)
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        _owner_policy(table)
+    for table in TABLES:
+        ddl(
+            "CREATE TRIGGER {trigger} BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION refuse_history_change()",
+            trigger=f"{table}_append_only",
+            table=table,
+        )
+        ddl("ALTER TABLE {table} ENABLE ROW LEVEL SECURITY", table=table)
+        ddl("ALTER TABLE {table} FORCE ROW LEVEL SECURITY", table=table)
+        # The owner migrates and writes snapshots for the CLI: it sees and writes every row.
+        ddl("CREATE POLICY maintenance ON {table} TO CURRENT_USER USING (true) WITH CHECK (true)", table=table)
 
-    op.execute(f"GRANT SELECT, INSERT ON snapshots, snapshot_kpis, snapshot_scores TO {APP_ROLE}")
-    op.execute(f"GRANT SELECT, INSERT ON actions, action_events TO {APP_ROLE}")
-    op.execute(f"GRANT SELECT ON meeting_logs TO {APP_ROLE}")
+    op.execute("GRANT SELECT, INSERT ON snapshots, snapshot_kpis, snapshot_scores TO flywheel_app")
+    op.execute("GRANT SELECT, INSERT ON actions, action_events TO flywheel_app")
+    op.execute("GRANT SELECT ON meeting_logs TO flywheel_app")
 
-    in_scope = "org_unit_id IN (SELECT viewer_units())"
-    op.execute(f"CREATE POLICY viewer ON snapshots TO {APP_ROLE} USING ({in_scope}) WITH CHECK ({in_scope})")
-    op.execute(f"""
-        CREATE POLICY viewer ON snapshot_scores TO {APP_ROLE}
+    op.execute("""
+        CREATE POLICY viewer ON snapshots TO flywheel_app
+        USING (org_unit_id IN (SELECT viewer_units())) WITH CHECK (org_unit_id IN (SELECT viewer_units()))
+    """)
+    op.execute("""
+        CREATE POLICY viewer ON snapshot_scores TO flywheel_app
         USING (snapshot_id IN (SELECT id FROM snapshots)) WITH CHECK (snapshot_id IN (SELECT id FROM snapshots))
     """)
     # A suppressed value (too few respondents) is not shown to anyone, nor its base.
-    op.execute(f"""
-        CREATE POLICY viewer ON snapshot_kpis TO {APP_ROLE}
+    op.execute("""
+        CREATE POLICY viewer ON snapshot_kpis TO flywheel_app
         USING (
             snapshot_id IN (SELECT id FROM snapshots)
             AND NOT (value IS NULL AND denominator > 0
@@ -169,12 +165,17 @@ def upgrade() -> None:
         )
         WITH CHECK (snapshot_id IN (SELECT id FROM snapshots))
     """)
-    op.execute(f"CREATE POLICY viewer ON actions TO {APP_ROLE} USING ({in_scope}) WITH CHECK ({in_scope})")
-    op.execute(f"""
-        CREATE POLICY viewer ON action_events TO {APP_ROLE}
+    op.execute("""
+        CREATE POLICY viewer ON actions TO flywheel_app
+        USING (org_unit_id IN (SELECT viewer_units())) WITH CHECK (org_unit_id IN (SELECT viewer_units()))
+    """)
+    op.execute("""
+        CREATE POLICY viewer ON action_events TO flywheel_app
         USING (action_id IN (SELECT id FROM actions)) WITH CHECK (action_id IN (SELECT id FROM actions))
     """)
-    op.execute(f"CREATE POLICY viewer ON meeting_logs FOR SELECT TO {APP_ROLE} USING ({in_scope})")
+    op.execute(
+        "CREATE POLICY viewer ON meeting_logs FOR SELECT TO flywheel_app USING (org_unit_id IN (SELECT viewer_units()))"
+    )
 
 
 def downgrade() -> None:
