@@ -24,10 +24,8 @@ from db.importers.vendor import (
     People,
     Plan,
     count_logins,
-    event_day_error,
-    local_day,
+    login_day,
     missing_columns,
-    parse_timestamp,
     read_vendor_csv,
 )
 
@@ -74,15 +72,8 @@ class HubSpotLoginHistory(Adapter):
             if person is None:
                 result.skip(line, email, "unknown user" if email else "no e-mail")
                 continue
-            raw = col["time"].iat[i]
-            try:
-                day = local_day(parse_timestamp(raw, local), local)
-            except ValueError as exc:
-                errors.add(name, line, "Login time", raw, str(exc))
-                continue
-            problem = event_day_error(day, ctx)
-            if problem:
-                errors.add(name, line, "Login time", raw, problem)
+            day = login_day(col["time"].iat[i], local, ctx, errors, name, line, "Login time")
+            if day is None:
                 continue
             logins[(person, day)] += 1
         return Plan(self.table, count_logins(logins), ("person_id", "date"), ["logins"])

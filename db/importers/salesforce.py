@@ -23,10 +23,8 @@ from db.importers.vendor import (
     People,
     Plan,
     count_logins,
-    event_day_error,
-    local_day,
+    login_day,
     missing_columns,
-    parse_timestamp,
     read_vendor_csv,
 )
 
@@ -141,15 +139,8 @@ class SalesforceLoginHistory(Adapter):
             if person is None:
                 result.skip(line, user or username, "unknown user")
                 continue
-            raw = col["time"].iat[i]
-            try:
-                day = local_day(parse_timestamp(raw, local), local)
-            except ValueError as exc:
-                errors.add(name, line, "LoginTime", raw, str(exc))
-                continue
-            problem = event_day_error(day, ctx)
-            if problem:
-                errors.add(name, line, "LoginTime", raw, problem)
+            day = login_day(col["time"].iat[i], local, ctx, errors, name, line, "LoginTime")
+            if day is None:
                 continue
             logins[(person, day)] += 1
         return Plan(self.table, count_logins(logins), ("person_id", "date"), ["logins"])

@@ -168,6 +168,21 @@ def local_day(dt: datetime, local: tzinfo) -> date:
     return dt.astimezone(local).date()
 
 
+def login_day(raw: str, local: tzinfo, ctx: Context, errors: Errors, name: str, line: int, column: str) -> date | None:
+    """The local day of a login's timestamp, or None after reporting why it cannot count (unreadable,
+    implausible or in the future)."""
+    try:
+        day = local_day(parse_timestamp(raw, local), local)
+    except ValueError as exc:
+        errors.add(name, line, column, raw, str(exc))
+        return None
+    problem = event_day_error(day, ctx)
+    if problem:
+        errors.add(name, line, column, raw, problem)
+        return None
+    return day
+
+
 def event_day_error(day: date, ctx: Context) -> str | None:
     """Why a day cannot be the date of an event (implausible, or after the day of the import), else None."""
     message = plausible_date_message(day, ctx)
