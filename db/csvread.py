@@ -1,12 +1,10 @@
-"""Read an untidy CSV export: decode it, sniff its delimiter, and yield trimmed cells with editor line numbers."""
+"""Untidy CSV exports: decode them (UTF-8, UTF-16 with a BOM, else cp1252) and sniff their delimiter."""
 
 from __future__ import annotations
 
 import codecs
 import csv
-import io
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Collection
 
 DELIMITERS = (",", ";", "\t")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -18,18 +16,6 @@ class CsvError(ValueError):
     def __init__(self, message: str, line: int | None = None) -> None:
         super().__init__(message)
         self.line = line
-
-
-@dataclass
-class CsvFile:
-    """A decoded CSV file: its header, how it was read, and an iterator over its data rows."""
-
-    encoding: str
-    delimiter: str
-    header: list[str]
-    header_line: int
-    rows: Iterator[tuple[int, list[str]]]
-    warnings: list[str] = field(default_factory=list)
 
 
 def decode(data: bytes) -> tuple[str, str, list[str]]:
@@ -73,43 +59,3 @@ def sniff_delimiter(header_line: str, expected: Collection[str] = ()) -> str:
 
     # max() keeps the first of equal scores, so ties fall back to comma, then semicolon.
     return max(DELIMITERS, key=score)
-
-
-def read_csv(data: bytes, *, expected: Collection[str] = ()) -> CsvFile:
-    """Decode `data` and return its trimmed header and a lazy iterator of (line number, trimmed cells) rows."""
-    text, encoding, warnings = decode(data)
-    if "\x00" in text:
-        raise CsvError("the file contains NUL bytes: it is a binary file (a spreadsheet?), not CSV text")
-    first = next((line for line in io.StringIO(text) if line.strip()), None)
-    if first is None:
-        raise CsvError("the file is empty: a header row is needed")
-    delimiter = sniff_delimiter(first.rstrip("\r\n"), expected)
-    # newline="" lets the csv module handle CRLF, LF and line breaks inside quoted cells itself.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        header_line, header = _next_record(reader)
-    except StopIteration:
-        raise CsvError("the file is empty: a header row is needed") from None
-    return CsvFile(encoding, delimiter, [c.strip() for c in header], header_line, _records(reader), warnings)
-
-
-def _next_record(reader) -> tuple[int, list[str]]:
-    """The next non-blank record and the editor line it starts on."""
-    while True:
-        start = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except csv.Error as exc:
-            raise CsvError(f"unreadable CSV from line {start} on: {exc}", start) from None
-        if any(c.strip() for c in cells):
-            return start, cells
-
-
-def _records(reader) -> Iterator[tuple[int, list[str]]]:
-    """Every remaining non-blank record, trimmed, with the line it starts on (blank lines are skipped)."""
-    while True:
-        try:
-            line, cells = _next_record(reader)
-        except StopIteration:
-            return
-        yield line, [c.strip() for c in cells]
