@@ -507,6 +507,17 @@ snapshot_scores = Table(
     Column("partial", Boolean, nullable=False),
 )
 
+# The pillar pages of a snapshot's unit and child units (migration 0010): each page's model as JSON,
+# without the people of a team; never changed.
+snapshot_pillars = Table(
+    "snapshot_pillars",
+    metadata,
+    Column("snapshot_id", BigInteger, ForeignKey("snapshots.id"), primary_key=True),
+    Column("org_unit_id", String, primary_key=True),
+    Column("pillar", String, primary_key=True),
+    Column("view", JSONB, nullable=False),
+)
+
 # Actions: created once; their status is the latest of their append-only events.
 actions = Table(
     "actions",
