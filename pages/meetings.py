@@ -290,6 +290,16 @@ with left:
         help="A snapshot shows exactly what the meeting saw, whatever data, targets or weights changed since.",
     )
     chosen_snap = next((s for s in frozen if s.id == chosen), None)
+    if chosen_snap is not None:
+        st.page_link(
+            "pages/overview.py",
+            label="Open the Overview and pillar pages as of this snapshot",
+            icon=":material/ac_unit:",
+            query_params={
+                "snapshot": str(chosen_snap.id), "unit": chosen_snap.org_unit_id, "grain": chosen_snap.grain,
+                "period": chosen_snap.period_start.isoformat(),
+            },
+        )  # fmt: skip
     period_start = chosen_snap.period_start if chosen_snap else ctx.period.start
     if live is None and chosen_snap is None:
         st.info("No KPI values for this unit and period: nothing to put in a pack.")

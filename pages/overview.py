@@ -1,4 +1,4 @@
-"""Overview: the state of the program in ten seconds."""
+"""Overview: the state of the program in ten seconds (live, or as of a snapshot: `?snapshot=ID`)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,27 @@ import streamlit as st
 
 from metrics import targets
 from metrics.registry import BY_ID
-from ui import cards, charts, data, display, frame
+from ui import asof, cards, charts, data, display, frame
 from ui import overview as view
 
-ctx = frame.page("Overview")
-with frame.database_errors():
-    model = data.overview(ctx.url, ctx.viewer.scope, ctx.unit.id, ctx.grain, ctx.period.start, ctx.version)
+ctx = frame.page("Overview", as_of="overview")
+frozen = ctx.snapshot
+if frozen is not None:
+    model, window = frozen.snapshot.model, frozen.snapshot.model.window  # the data window of then
+else:
+    with frame.database_errors():
+        model = data.overview(ctx.url, ctx.viewer.scope, ctx.unit.id, ctx.grain, ctx.period.start, ctx.version)
+    window = ctx.window
 
 st.html(cards.STYLE)
-st.title(display.escape(ctx.unit.name))
-st.caption(display.window_caption(ctx.period, ctx.window))
+if frozen is not None:
+    asof.banner(frozen, "overview", ctx.unit.name)
+st.title(display.escape(model.unit_name if frozen is not None else ctx.unit.name))
+st.caption(display.window_caption(ctx.period, window))
 if model is None:
     st.info("No KPI values for this unit and period.")
     st.stop()
-for note in display.partial_notes(ctx.period, ctx.window):
+for note in display.partial_notes(ctx.period, window):
     st.info(note, icon=":material/hourglass_top:")
 
 if model.licensed == 0:
@@ -29,8 +36,9 @@ if model.licensed == 0:
 else:
     st.html(view.tiles(model))
 
+# Overdue actions and targets due for review are today's business, not the snapshot's.
 with frame.database_errors():
-    overdue = data.overdue_actions(ctx.url, ctx.viewer.scope, ctx.unit.id, ctx.version, date.today())
+    overdue = [] if frozen else data.overdue_actions(ctx.url, ctx.viewer.scope, ctx.unit.id, ctx.version, date.today())
 if overdue:
     listed = "; ".join(
         f"{display.escape(a.title)} ({display.escape(a.kpi_title)}, {display.escape(a.unit_name)}"
@@ -42,7 +50,7 @@ if overdue:
     st.error(f"**{display.plural(len(overdue), 'overdue action')}:** {listed}{more}.", icon=":material/alarm:")
     st.page_link("pages/meetings.py", label="Open Meetings & actions", icon=":material/event_note:")
 
-if ctx.viewer.role in ("lead", "admin"):
+if ctx.viewer.role in ("lead", "admin") and frozen is None:
     with frame.database_errors():
         due = data.due_for_review(ctx.url, ctx.viewer.scope, ctx.version, date.today())
     if due:

@@ -125,6 +125,8 @@ def test_snapshots_refuse_changes_and_deletion(conn) -> None:
         "UPDATE snapshots SET name = 'other' WHERE id = :id",
         "UPDATE snapshot_kpis SET value = 0 WHERE snapshot_id = :id",
         "DELETE FROM snapshot_scores WHERE snapshot_id = :id",
+        "UPDATE snapshot_pillars SET view = '{}' WHERE snapshot_id = :id",
+        "DELETE FROM snapshot_pillars WHERE snapshot_id = :id",
     ):
         with pytest.raises(exc.IntegrityError, match="is a history"), conn.begin_nested():
             conn.execute(text(statement), {"id": sid})
@@ -170,3 +172,71 @@ def test_a_viewer_sees_only_snapshots_of_its_scope(org_url: str) -> None:
         own = snapshot.create(conn, scope, unit="T2", grain="month", period_start=FEB, name="South review")
         assert [s.id for s in snapshot.listing(conn, scope)] == [own]
     app.dispose()
+
+
+def test_pillar_pages_are_frozen_as_shown_and_read_within_the_viewers_scope(org_url: str) -> None:
+    """The frozen pillar pages equal the live ones at freezing (read as the application role), hold
+    the unit and its child units but no team's people, show person-derived counts only to viewers
+    allowed person-level rows, and nothing to a viewer outside the unit."""
+    import pandas as pd
+
+    from db.users import get
+    from metrics.pillar import pillar
+    from metrics.scope import scope_for
+
+    for email, role, unit in (
+        ("lead@x.test", "lead", None),
+        ("sp@x.test", "sponsor", None),
+        ("s@x.test", "manager", "T2"),
+    ):
+        add_user(org_url, email, role, unit=unit)
+    owner = make_engine(org_url)
+    with owner.connect() as conn:
+        lead, sponsor, south = (
+            scope_for(conn, u.role, u.home_unit_id, u.person_id)
+            for u in (get(conn, e) for e in ("lead@x.test", "sp@x.test", "s@x.test"))
+        )
+    owner.dispose()
+    app = make_engine(application_url(org_url))
+    with app.begin() as conn:
+        sid = snapshot.create(conn, lead, unit="D1", grain="month", period_start=FEB, name="Sales Feb")
+        assert snapshot.held_units(conn, lead, sid) == ["D1", "T1", "T2"]
+        for pillar_id in ("people", "process", "technology"):
+            for unit in ("D1", "T1"):
+                live = pillar(conn, lead, pillar_id, unit, "month", FEB)
+                frozen = snapshot.frozen_pillar(conn, lead, sid, pillar_id, unit)
+                assert frozen.cards == live.cards
+                for name in ("trend", "breakdown", "league"):
+                    pd.testing.assert_frame_equal(getattr(frozen, name), getattr(live, name), check_dtype=False)
+                assert (frozen.score, frozen.children, frozen.breadcrumb) == (
+                    live.score,
+                    live.children,
+                    live.breadcrumb,
+                )
+                assert frozen.people is None
+        people = snapshot.frozen_pillar(conn, lead, sid, "people", "D1")
+        # Training x usage of Sales in February, as the live page shows it: 3 / 2 / 1 / 1.
+        total = people.views["quadrant"].set_index("name").loc["Sales"]
+        assert total[["trained_active", "trained_inactive", "untrained_active", "neither"]].tolist() == [3, 2, 1, 1]
+        stored = conn.execute(text("SELECT view FROM snapshot_pillars")).scalars().all()
+        assert all("people" not in v for v in stored)  # no team's people, not even on a team's page
+        assert not {"P1", "P2", "P3", "P4"} & {x for v in stored for x in _strings(v)}  # nor any name
+
+        seen = snapshot.frozen_pillar(conn, sponsor, sid, "people", "D1")
+        assert [c.value for c in seen.cards] == [c.value for c in people.cards]
+        assert {"quadrant", "funnel", "pulse"}.isdisjoint(seen.views) and seen.views["sees_people"] is False
+        tech = snapshot.frozen_pillar(conn, sponsor, sid, "technology", "D1")
+        assert "activity_mix" not in tech.views
+        assert next(c for c in tech.cards if c.kpi_id == "engaged_users").latest_data is None
+
+        assert snapshot.frozen_pillar(conn, south, sid, "people", "T2") is None
+        assert snapshot.held_units(conn, south, sid) == []
+    app.dispose()
+
+
+def _strings(obj) -> set[str]:
+    if isinstance(obj, dict):
+        return {s for v in obj.values() for s in _strings(v)}
+    if isinstance(obj, list):
+        return {s for v in obj for s in _strings(v)}
+    return {obj} if isinstance(obj, str) else set()

@@ -140,3 +140,39 @@ def overdue_actions(db_url: str, scope: Scope, unit: str, data_version: str, tod
 
     with engine(db_url).connect() as conn:
         return actions_model.listing(conn, scope, unit=unit, states=("overdue",), today=today)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _snapshot(db_url: str, scope: Scope, snapshot_id: int):
+    from metrics import snapshot as snapshot_model
+
+    with engine(db_url).connect() as conn:
+        found = snapshot_model.get(conn, scope, snapshot_id)
+        if found is None:
+            raise LookupError(snapshot_id)  # not cached: a later snapshot may take this id
+        return found, tuple(snapshot_model.held_units(conn, scope, snapshot_id))
+
+
+def snapshot(db_url: str, scope: Scope, snapshot_id: int):
+    """A snapshot (frozen, so cached without the data version) and the units whose pillar pages it
+    holds; None when it does not exist or is out of the scope."""
+    try:
+        return _snapshot(db_url, scope, snapshot_id)
+    except LookupError:
+        return None
+
+
+def snapshots(db_url: str, scope: Scope, unit: str) -> list:
+    """The unit's snapshots, newest first (not cached: a snapshot frozen a moment ago is listed)."""
+    from metrics import snapshot as snapshot_model
+
+    with engine(db_url).connect() as conn:
+        return snapshot_model.listing(conn, scope, unit)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Loading the snapshot…")
+def frozen_pillar(db_url: str, scope: Scope, snapshot_id: int, pillar_id: str, unit: str):
+    from metrics import snapshot as snapshot_model
+
+    with engine(db_url).connect() as conn:
+        return snapshot_model.frozen_pillar(conn, scope, snapshot_id, pillar_id, unit)

@@ -15,7 +15,7 @@ from sqlalchemy import exc
 from db.settings import DatabaseUnavailable
 from metrics.overview import Window
 from metrics.periods import Period, Unit, default_period
-from ui import auth, data, display
+from ui import asof, auth, data, display
 from ui.auth import Viewer
 
 GRAINS = ("week", "month", "quarter")
@@ -38,12 +38,14 @@ class Context:
     periods: list[Period]
     window: Window = field(default_factory=lambda: Window(None, None, None))
     notices: tuple[str, ...] = ()
+    snapshot: asof.Frozen | None = None  # the page is shown as of this snapshot (None: live)
 
 
-def page(title: str, roles: tuple[str, ...] | None = None) -> Context:
+def page(title: str, roles: tuple[str, ...] | None = None, as_of: str | None = None) -> Context:
     """Guard a page and draw the sidebar filters; stops the page with a clear message on failure.
 
-    `roles`: the roles the page is open to (None: every signed-in role).
+    `roles`: the roles the page is open to (None: every signed-in role). `as_of`: "overview" or
+    "pillar" when the page can be shown as of a snapshot (`?snapshot=ID`, see ui/asof.py).
     """
     st.set_page_config(page_title=f"{title} · Flywheel", page_icon=":material/donut_large:", layout="wide")
     _route_through_the_entrypoint()
@@ -70,7 +72,7 @@ def page(title: str, roles: tuple[str, ...] | None = None) -> Context:
                 "No organisation yet. Load one with `flywheel import canonical DIR` or `flywheel seed --profile demo`."
             )
             st.stop()
-        ctx = _filters(url, version, who, units)
+        ctx = _filters(url, version, who, units, as_of)
         _account(url, who)
         return ctx
 
@@ -207,15 +209,19 @@ def _said(value: str) -> str:
     return display.escape(value if len(value) <= 40 else value[:39] + "…")
 
 
-def _filters(url: str, version: int, who: Viewer, units: list[Unit]) -> Context:
+def _filters(url: str, version: int, who: Viewer, units: list[Unit], as_of: str | None = None) -> Context:
     state = st.session_state
     by_id = {u.id: u for u in units}
     ids = list(by_id)
     last = state.get(_VIEW)
     notices: list[str] = []
+    # As of a snapshot, the filters are the snapshot's (and stay so, drawn disabled).
+    frozen = asof.opened(url, who.scope, ids, as_of, notices)
 
     # Unit: the widget's value, else the URL's, else the one shown on the last page, else the top.
-    if state.get("unit") in by_id:
+    if frozen is not None:
+        unit_id = frozen.unit
+    elif state.get("unit") in by_id:
         unit_id = state["unit"]
     elif (asked := _param("unit")) is not None:
         unit_id = asked if asked in by_id else ids[0]
@@ -226,7 +232,9 @@ def _filters(url: str, version: int, who: Viewer, units: list[Unit]) -> Context:
     else:
         unit_id = ids[0]
 
-    if state.get("grain") in GRAINS:
+    if frozen is not None:
+        grain = frozen.snapshot.grain
+    elif state.get("grain") in GRAINS:
         grain = state["grain"]
     elif (asked := _param("grain")) is not None:
         grain = asked if asked in GRAINS else DEFAULT_GRAIN
@@ -244,7 +252,10 @@ def _filters(url: str, version: int, who: Viewer, units: list[Unit]) -> Context:
     window = data.window(url, version)
     by_start = {p.start.isoformat(): p for p in all_periods}
     key = f"period_{grain}"
-    if last and last[1] != grain and last[2] is not None:
+    if frozen is not None:
+        period = frozen.snapshot.model.period  # as it was then (a partial period may be over now)
+        by_start[period.start.isoformat()] = period
+    elif last and last[1] != grain and last[2] is not None:
         # The grain changed: keep the place in time (May 2026 -> Q2 2026), not the latest period.
         period = place_in_time(last[2], all_periods)
     elif state.get(key) in by_start:
@@ -260,11 +271,16 @@ def _filters(url: str, version: int, who: Viewer, units: list[Unit]) -> Context:
 
     # The widgets show what was decided above (their state is set before they are drawn).
     state["unit"], state["grain"], state[key] = unit_id, grain, period.start.isoformat()
-    newest_first = [p.start.isoformat() for p in reversed(all_periods)]
+    newest_first = sorted(by_start, reverse=True)
+    fixed = frozen is not None
     with st.sidebar:
-        st.selectbox("Org unit", ids, format_func=lambda i: "\u2003" * by_id[i].depth + by_id[i].name, key="unit")
-        st.segmented_control("Grain", GRAINS, format_func=str.title, key="grain", required=True)
-        st.selectbox("Period", newest_first, format_func=lambda s: _period_option(by_start[s], window), key=key)
+        st.selectbox(
+            "Org unit", ids, format_func=lambda i: "\u2003" * by_id[i].depth + by_id[i].name, key="unit", disabled=fixed
+        )
+        st.segmented_control("Grain", GRAINS, format_func=str.title, key="grain", required=True, disabled=fixed)
+        st.selectbox(
+            "Period", newest_first, format_func=lambda s: _period_option(by_start[s], window), key=key, disabled=fixed
+        )
         paths = unit_paths(units)
         st.selectbox(
             "Find a unit",
@@ -275,7 +291,10 @@ def _filters(url: str, version: int, who: Viewer, units: list[Unit]) -> Context:
             key="unit_find",
             on_change=_found,
             help="Search by name; each unit shows its path.",
+            disabled=fixed,
         )
+        if as_of is not None:
+            asof.picker(url, who.scope, unit_id, frozen)
 
     view = (unit_id, grain, period)
     state[_VIEW] = view
@@ -289,7 +308,11 @@ def _filters(url: str, version: int, who: Viewer, units: list[Unit]) -> Context:
     for n in notices:
         st.info(n, icon=":material/link_off:")
     st.query_params.update({"unit": unit_id, "grain": grain, "period": period.start.isoformat()})
-    return Context(who, url, version, by_id[unit_id], grain, period, all_periods, window, tuple(notices))
+    if frozen is not None:
+        st.query_params[asof.PARAM] = str(frozen.snapshot.id)
+    else:
+        st.query_params.pop(asof.PARAM, None)
+    return Context(who, url, version, by_id[unit_id], grain, period, all_periods, window, tuple(notices), frozen)
 
 
 def unit_paths(units: list[Unit]) -> dict[str, str]:

@@ -1,7 +1,9 @@
 """The People, Process and Technology pages: one renderer, the pillar's own views at the end.
 
 Pages stay thin: metrics.pillar computes everything (in SQL, inside the viewer's scope); this
-module only lays it out. Drilling sets the sidebar's unit (the URL follows, see ui/frame.py).
+module only lays it out. Drilling sets the sidebar's unit (the URL follows, see ui/frame.py). As of
+a snapshot (`?snapshot=ID`) the page shows the frozen model; drilling stays in the snapshot where it
+holds the unit, else leads to the live figures.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import streamlit as st
 from metrics.periods import short_label
 from metrics.pillar import SMALL_BASE, PillarView
 from metrics.registry import BY_ID
-from ui import data, display, frame
+from ui import asof, data, display, frame
 
 STATUS_COLOURS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828", "no_data": "#9e9e9e"}
 STATUS_DOMAIN = list(STATUS_COLOURS)
 DRILL_COLUMNS = 3  # names stay whole at 1024 px
+PERSON_LEVEL = "Counted from person-level rows: shown to managers, program leads and administrators."
 QUADRANT = {
     "trained_active": "Trained & active",
     "trained_inactive": "Coaching gap",
@@ -36,20 +39,49 @@ SOURCE_WORDS = {
 }
 
 
-def go_to(unit_id: str) -> None:
-    """Drill (or climb) to a unit: the sidebar's unit picker takes it, and the URL follows."""
+def go_to(unit_id: str, frozen: bool = False) -> None:
+    """Drill (or climb) to a unit: the sidebar's unit picker takes it, and the URL follows.
+
+    `frozen`: the snapshot shown holds that unit, so the page stays as of it; else it goes live.
+    """
     st.session_state["unit"] = unit_id
+    if asof.PARAM in st.query_params:
+        if frozen:
+            st.query_params["unit"] = unit_id
+        else:
+            del st.query_params[asof.PARAM]
+
+
+def _stays(frozen: asof.Frozen | None, unit_id: str) -> bool:
+    return frozen is not None and frozen.holds(unit_id)
 
 
 def render(pillar_id: str, title: str) -> None:
-    ctx = frame.page(title)
+    ctx = frame.page(title, as_of="pillar")
+    frozen = ctx.snapshot
     with frame.database_errors():
-        view = data.pillar(ctx.url, ctx.viewer.scope, pillar_id, ctx.unit.id, ctx.grain, ctx.period.start, ctx.version)
+        if frozen is not None:
+            view = data.frozen_pillar(ctx.url, ctx.viewer.scope, frozen.snapshot.id, pillar_id, ctx.unit.id)
+        else:
+            view = data.pillar(
+                ctx.url, ctx.viewer.scope, pillar_id, ctx.unit.id, ctx.grain, ctx.period.start, ctx.version
+            )
+    if frozen is not None:
+        asof.banner(frozen, pillar_id, ctx.unit.name)
     if view is None:
         st.title(f"{title} · {display.escape(ctx.unit.name)}")
-        st.info("No KPI values for this unit and period.")
+        if frozen is not None and not frozen.held:
+            st.info(
+                "This snapshot was taken before pillar pages were frozen: it holds the Overview only. "
+                "Open the Overview as of the snapshot, or this page's live figures (links above).",
+                icon=":material/history:",
+            )
+        elif frozen is not None:
+            st.info("This snapshot holds no figures of this pillar for this unit.")
+        else:
+            st.info("No KPI values for this unit and period.")
         st.stop()
-    _breadcrumb(view)
+    _breadcrumb(view, frozen)
     st.title(f"{title} · {display.escape(view.unit.name)}")
     st.caption(
         f"{display.escape(display.period_name(view.period))} ({view.period.grain})"
@@ -57,9 +89,9 @@ def render(pillar_id: str, title: str) -> None:
         + f" · a regular user has {display.plural(view.k, 'activity day')} in it"
     )
     _headline(view)
-    _cards(view)
+    _cards(view, frozen)
     _trends(view, ctx)
-    _breakdown(view)
+    _breakdown(view, frozen)
     _league(view)
     if pillar_id == "people":
         _people_views(view)
@@ -69,8 +101,10 @@ def render(pillar_id: str, title: str) -> None:
         _technology_views(view)
 
 
-def _breadcrumb(view: PillarView) -> None:
+def _breadcrumb(view: PillarView, frozen: asof.Frozen | None) -> None:
     crumbs = view.breadcrumb
+    if frozen is not None:  # frozen with the scope of whoever froze it: name only what this viewer sees
+        crumbs = [u for u in crumbs if u.id in frozen.visible]
     if len(crumbs) < 2:
         return
     cols = st.columns(len(crumbs) * 2, gap="small", vertical_alignment="center")
@@ -78,7 +112,9 @@ def _breadcrumb(view: PillarView) -> None:
         if u.id == view.unit.id:
             cols[2 * i].markdown(f"**{display.escape(u.name)}**")
         else:
-            cols[2 * i].button(u.name, key=f"crumb_{u.id}", type="tertiary", on_click=go_to, args=(u.id,))
+            stays = _stays(frozen, u.id)
+            label = u.name if stays or frozen is None else f"{u.name} (live)"
+            cols[2 * i].button(label, key=f"crumb_{u.id}", type="tertiary", on_click=go_to, args=(u.id, stays))
             cols[2 * i + 1].markdown("›")
 
 
@@ -111,7 +147,7 @@ def _arrow(delta: float | None) -> str:
     return "up" if delta > 0 else "down"
 
 
-def _cards(view: PillarView) -> None:
+def _cards(view: PillarView, frozen: asof.Frozen | None) -> None:
     st.subheader("KPIs against target")
     cols = st.columns(3)
     for i, c in enumerate(view.cards):
@@ -139,7 +175,7 @@ def _cards(view: PillarView) -> None:
                 based += f" · :orange[small base (under {SMALL_BASE})]"
             st.markdown(display.escape(based) if not c.small_base else based)
             st.caption(_target_line(k, c))
-            st.caption(_freshness_line(c))
+            st.caption(("When frozen: " if frozen is not None else "") + _freshness_line(c))
 
 
 def _target_line(k, c) -> str:
@@ -213,9 +249,9 @@ def _trend_chart(rows: pd.DataFrame, labels: dict, k) -> alt.Chart:
     return (target + line + full + partial + small).properties(height=170)
 
 
-def _breakdown(view: PillarView) -> None:
+def _breakdown(view: PillarView, frozen: asof.Frozen | None) -> None:
     if view.is_team:
-        _team_people(view)
+        _team_people(view, frozen)
         return
     st.subheader(f"By {display.escape(view.children[0].kind) if view.children else 'unit'}")
     if view.breakdown.empty:
@@ -237,7 +273,7 @@ def _breakdown(view: PillarView) -> None:
         )
         picked = (event or {}).get("selection", {}).get("unit", []) if isinstance(event, dict) else []
         if picked and picked[0].get("unit_id") in {c.id for c in view.children}:
-            go_to(picked[0]["unit_id"])
+            go_to(picked[0]["unit_id"], _stays(frozen, picked[0]["unit_id"]))
             st.rerun()
         st.caption(
             "Black rule: "
@@ -245,11 +281,14 @@ def _breakdown(view: PillarView) -> None:
             + (f"; grey rule: {display.escape(view.company.name)}" if view.company else "")
             + ". Click a bar or a name below to drill in."
         )
-    st.markdown("**Drill into**")
+    live = frozen is not None and not all(_stays(frozen, u.id) for u in view.children)
+    st.markdown("**Drill into**" + (" (the snapshot holds one level down; below that, live figures)" if live else ""))
     for start in range(0, len(view.children), DRILL_COLUMNS):
         cols = st.columns(DRILL_COLUMNS)
         for col, u in zip(cols, view.children[start : start + DRILL_COLUMNS], strict=False):
-            col.button(f"{u.name} ›", key=f"drill_{u.id}", on_click=go_to, args=(u.id,), width="stretch")
+            stays = _stays(frozen, u.id)
+            label = f"{u.name} ›" if stays or frozen is None else f"{u.name} › live"
+            col.button(label, key=f"drill_{u.id}", on_click=go_to, args=(u.id, stays), width="stretch")
 
 
 def _breakdown_chart(rows: pd.DataFrame, card, view: PillarView) -> alt.Chart:
@@ -294,8 +333,15 @@ def _breakdown_chart(rows: pd.DataFrame, card, view: PillarView) -> alt.Chart:
     return chart.properties(height=max(160, 44 * len(rows)))
 
 
-def _team_people(view: PillarView) -> None:
+def _team_people(view: PillarView, frozen: asof.Frozen | None) -> None:
     st.subheader("People of this team")
+    if frozen is not None:
+        st.info(
+            "People-level detail is shown live only: a snapshot is open to everyone who may see the unit. "
+            "The live figures (link above) list this team's people, for viewers allowed to see them.",
+            icon=":material/lock:",
+        )
+        return
     if view.people is None:
         st.info("Person-level rows are shown to managers, program leads and administrators only.")
         return
@@ -376,8 +422,8 @@ def _people_views(view: PillarView) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("New-hire onboarding")
-        f = v["funnel"]
-        if not v["sees_people"]:
+        f = v.get("funnel")
+        if not v["sees_people"] or f is None:
             st.caption("Shown to managers, program leads and administrators.")
         elif f["new_users"] == 0:
             st.caption("Nobody reached 30 days with the CRM in this period.")
@@ -398,7 +444,9 @@ def _people_views(view: PillarView) -> None:
             st.caption(f"{f['new_users']} → {f['trained']} → {f['active']} people")
     with right:
         st.subheader("ADKAR pulse profile")
-        if v["pulse"] is None:
+        if "pulse" not in v:  # frozen, counted from person-level rows
+            st.caption(PERSON_LEVEL)
+        elif v["pulse"] is None:
             st.caption("Shown only when 5 or more people answered in this period.")
         else:
             prof = pd.DataFrame({"item": list(v["pulse"]), "score": list(v["pulse"].values())})
@@ -550,9 +598,11 @@ def _technology_views(view: PillarView) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Activity mix per active user")
-        mix = v["activity_mix"]
-        n = mix["active_users"]
-        if not n:
+        mix = v.get("activity_mix")
+        n = mix["active_users"] if mix else 0
+        if mix is None:  # frozen, counted from person-level rows
+            st.caption(PERSON_LEVEL)
+        elif not n:
             st.caption("No activity visible in this period.")
         else:
             measures = [
@@ -575,6 +625,9 @@ def _technology_views(view: PillarView) -> None:
             st.caption(f"Per user with at least one activity day ({n:,} users).")
     with right:
         st.subheader("Open issues by age")
+        if "open_issues" not in v:  # frozen, counted from person-level rows
+            st.caption(PERSON_LEVEL)
+            return
         st.dataframe(
             v["open_issues"].rename(columns={"age": "Age at period end", "issues": "Open issues"}),
             hide_index=True,
