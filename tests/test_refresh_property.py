@@ -200,10 +200,26 @@ def test_a_statement_that_changes_nothing_marks_nothing(conn: Connection) -> Non
 def test_refresh_recomputes_only_from_the_earliest_touched_date(conn: Connection) -> None:
     _base(conn)
     conn.execute(text("INSERT INTO crm_activity (person_id, date, logins) VALUES ('p1', '2026-01-10', 1)"))
-    refresh(conn)  # the window end moves: recompute from the quarter of the old end
+    refresh(conn)  # the window end moves: recompute from the old end (its periods' partial flag changes)
     conn.execute(text("INSERT INTO crm_activity (person_id, date, logins) VALUES ('p2', '2026-01-07', 1)"))
     result = refresh(conn)
     assert result.recomputed_from == date(2026, 1, 7)
+
+
+def test_a_later_window_end_recomputes_from_the_old_end_only(conn: Connection) -> None:
+    _base(conn)
+    conn.execute(text("INSERT INTO crm_activity (person_id, date, logins) VALUES ('p1', '2026-01-10', 1)"))
+    refresh(conn)
+    kv = schema.kpi_values
+    week = (kv.c.grain == "week") & (kv.c.period_start == date(2026, 1, 5)) & (kv.c.kpi_id == "adoption_rate")
+    assert set(conn.scalars(select(kv.c.partial).where(week))) == {True}  # Jan 5-11 ends after Jan 10
+    conn.execute(text("INSERT INTO crm_activity (person_id, date, logins) VALUES ('p2', '2026-01-20', 1)"))
+    result = refresh(conn)
+    assert result.recomputed_from == date(2026, 1, 10)  # not the quarter's start, not Jan 20
+    assert set(conn.scalars(select(kv.c.partial).where(week))) == {False}
+    incremental = _values(conn)
+    refresh(conn, full=True)
+    assert _values(conn) == incremental
 
 
 def test_the_closure_follows_every_change_of_the_tree(conn: Connection) -> None:
