@@ -102,14 +102,22 @@ def banner(frozen: Frozen, here: str, unit_name: str) -> None:
         icon=":material/ac_unit:",
     )
     live = {"unit": frozen.unit, "grain": s.grain, "period": s.period_start.isoformat()}
-    cols = st.columns(len(PAGES) + 1, vertical_alignment="center")
-    cols[0].page_link(PAGES[here][0], label=f"Live figures of {unit_name} →", icon=":material/bolt:", query_params=live)
-    for col, (key, (path, title)) in zip(cols[1:], PAGES.items(), strict=True):
-        if key == here:
-            col.markdown(f"**{title}** (frozen)")
-        else:
+    # One row of links as wide as their words (wrapping on a narrow screen), never cut short.
+    with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
+        st.page_link(
+            PAGES[here][0],
+            label="Live figures →",
+            icon=":material/bolt:",
+            query_params=live,
+            help=f"{unit_name} as it is now",
+        )
+        st.caption("Frozen pages:", width="content")
+        for key, (path, title) in PAGES.items():
+            if key == here:
+                st.markdown(f"**{title}**", width="content")
+                continue
             unit = frozen.unit if key != "overview" else s.unit_id
-            col.page_link(
-                path, label=f"{title} (frozen)", icon=":material/ac_unit:",
+            st.page_link(
+                path, label=title, icon=":material/ac_unit:",
                 query_params={PARAM: str(s.id), "unit": unit, "grain": s.grain, "period": s.period_start.isoformat()},
             )  # fmt: skip
