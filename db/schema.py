@@ -345,6 +345,72 @@ person_periods = Table(
 )
 Index("ix_person_periods_period_start", person_periods.c.period_start)
 
+# What the pillar pages show per unit (subtree), grain and period, kept by the refresh (0011).
+_UNIT_PERIOD_COUNTS = (
+    "trained_active", "trained_inactive", "untrained_active", "neither",
+    "active_users", "logins", "records_created", "records_updated", "reports_viewed",
+    "new_users", "onboarded", "onboarded_active", "respondents",
+    "awareness_sum", "awareness_n", "desire_sum", "desire_n", "knowledge_sum", "knowledge_n",
+    "ability_sum", "ability_n", "reinforcement_sum", "reinforcement_n",
+    "issues_0_5", "issues_6_15", "issues_16_30", "issues_over_30",
+)  # fmt: skip
+
+
+def _unit_period(name: str, *columns: Column, key: bool = True) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("org_unit_id", String, nullable=False),
+        Column("grain", String, nullable=False),
+        Column("period_start", Date, nullable=False),
+        Column("period_end", Date, nullable=False),
+        *columns,
+        *((PrimaryKeyConstraint("org_unit_id", "grain", "period_start"),) if key else ()),
+    )
+
+
+unit_scores = _unit_period(
+    "unit_scores", Column("people", Float), Column("process", Float), Column("technology", Float),
+    Column("basis", String, nullable=False),
+)  # fmt: skip
+unit_periods = _unit_period("unit_periods", *(Column(c, BigInteger, nullable=False) for c in _UNIT_PERIOD_COUNTS))
+unit_coaching = _unit_period(
+    "unit_coaching", Column("personal", Boolean, nullable=False), Column("sessions", BigInteger, nullable=False),
+    Column("with_crm", BigInteger, nullable=False), key=False,
+)  # fmt: skip
+Index("ix_unit_coaching_period", unit_coaching.c.grain, unit_coaching.c.period_start)
+unit_meeting_days = Table(
+    "unit_meeting_days",
+    metadata,
+    Column("org_unit_id", String, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("personal", Boolean, nullable=False),
+    Column("meetings", BigInteger, nullable=False),
+    Column("with_report", BigInteger, nullable=False),
+    Column("with_sponsor", BigInteger, nullable=False),
+)
+Index("ix_unit_meeting_days_unit_day", unit_meeting_days.c.org_unit_id, unit_meeting_days.c.day)
+source_freshness = Table(
+    "source_freshness",
+    metadata,
+    Column("grain", String, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("source", String, nullable=False),
+    Column("personal", Boolean, nullable=False),
+    Column("latest", Date),
+    PrimaryKeyConstraint("grain", "period_start", "source", "personal"),
+)
+# The refresh finds each source's latest date up to a period's end by key (0011).
+Index("ix_training_completions_completed_on", training_completions.c.completed_on)
+Index("ix_pulse_responses_date", pulse_responses.c.date)
+Index("ix_recognitions_date", recognitions.c.date)
+Index("ix_feedback_raised_on", feedback.c.raised_on)
+Index("ix_data_quality_measured_on", data_quality.c.measured_on)
+Index("ix_meetings_kind_scheduled_on", meetings.c.kind, meetings.c.scheduled_on)
+
 import_batches = Table(
     "import_batches",
     metadata,

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, text
 from metrics.periods import Period, periods
 from metrics.registry import KPIS, PILLARS, SQL_DIR
 from metrics.scope import Scope
-from metrics.scoring import kpi_rows, score_rows
+from metrics.scoring import SCORES_SQL, kpi_rows, score_rows
 
 TREND_PERIODS = 13
 SMALL_BASE = 10  # a KPI whose denominator is below this is marked: 100 % of 2 people is not a trend
@@ -47,6 +47,57 @@ SOURCES = {
 
 def _sql(name: str) -> str:
     return (SQL_DIR / f"_pillar_{name}.sql").read_text()
+
+
+BASIS_SQL = (SQL_DIR / "_unit_basis.sql").read_text()
+UNIT_TABLES = ("unit_scores", "unit_periods", "unit_meeting_days", "unit_coaching", "source_freshness")
+# Pillar scores of every unit in the periods the refresh recomputes (its _periods), as the owner.
+UNIT_SCORES_SQL = (
+    "INSERT INTO unit_scores (org_unit_id, grain, period_start, period_end, people, process, technology, basis)\n"
+    "SELECT s.org_unit_id, s.grain, s.period_start, s.period_end, s.people, s.process, s.technology, :basis\n"
+    "FROM (" + SCORES_SQL + ") AS s\n"  # noqa: S608 - package .sql files, values are bound
+    "JOIN _periods p ON p.grain = s.grain AND p.period_start = s.period_start"
+)
+
+
+def refresh_units(conn: Connection, params: dict | None) -> None:
+    """Recompute what the pillar pages read per unit for the periods the refresh recomputes (its
+    working tables and params); None: there is no data, drop every row."""
+    from metrics.refresh import statements  # the refresh calls this: import here, not at the top
+
+    if params is None:
+        for table in UNIT_TABLES:
+            conn.execute(text("DELETE FROM " + table))  # noqa: S608 - constant table names
+        return
+    for stmt in statements((SQL_DIR / "_unit_periods.sql").read_text()):
+        conn.execute(text(stmt), params)
+    conn.execute(
+        text(
+            "DELETE FROM unit_scores WHERE period_end >= CAST(:recompute_from AS date)"
+            " OR period_start > CAST(:window_end AS date)"
+        ),
+        params,
+    )
+    roots = list(conn.execute(text("SELECT id FROM org_units WHERE parent_id IS NULL")).scalars())
+    first = conn.execute(text("SELECT min(period_start) FROM _periods")).scalar_one()
+    basis = conn.execute(text(BASIS_SQL)).scalar_one()
+    conn.execute(
+        text(UNIT_SCORES_SQL),
+        {
+            "basis": basis,
+            "ancestors": False,
+            "roots": roots,
+            "unit": None,
+            "parent": None,
+            "grain": None,
+            "period_from": first,
+            "period_to": None,
+            "kpi": None,
+        },
+    )
+    if params["recompute_from"] == params["window_start"]:
+        for table in UNIT_TABLES:
+            conn.execute(text("ANALYZE " + table))  # noqa: S608 - constant table names
 
 
 @dataclass(frozen=True)
@@ -169,13 +220,7 @@ def pillar(
             refs[(r.kpi_id, ref.id)] = r.value
 
     sources = _target_sources(conn, unit, [k.id for k in kpis], period.end)
-    scope.apply(conn)
-    fresh = {
-        r.source: r.latest
-        for r in conn.execute(
-            text(_sql("freshness")), {"end": period.end, "people": scope.people or bool(scope.person)}
-        )
-    }
+    fresh = _freshness(conn, scope, grain, period)
     cards = []
     for k in kpis:
         r = now.get(k.id)
@@ -274,6 +319,23 @@ def pillar(
     return view
 
 
+def _freshness(conn: Connection, scope: Scope, grain: str, period: Period) -> dict[str, date | None]:
+    """Each source's latest date up to the period's end as the viewer may see it, and the last import."""
+    scope.apply(conn)
+    kept = conn.execute(text(_sql("freshness")), {"grain": grain, "start": period.start}).all()
+    # Kept rows are readable only by viewers who see the whole company; one who sees its own rows
+    # but no one else's reads them live (as does anyone when the refresh has not kept the period).
+    if kept and (scope.people or scope.person is None):
+        fresh: dict[str, date | None] = {s: None for s in SOURCES.values()}
+        fresh.update({r.source: r.latest for r in kept if r.source != "meetings" or r.personal == scope.people})
+        last = conn.execute(
+            text("SELECT max(finished_at)::date FROM import_batches WHERE status = 'succeeded'")
+        ).scalar_one()
+        return {**fresh, "import": last}
+    params = {"end": period.end, "people": scope.people or bool(scope.person)}
+    return {r.source: r.latest for r in conn.execute(text(_sql("freshness_live")), params)}
+
+
 def _target_sources(conn: Connection, unit: str, kpis: list[str], day: date) -> dict:
     return {r.kpi_id: r for r in conn.execute(text(_sql("targets")), {"unit": unit, "kpis": kpis, "day": day})}
 
@@ -282,18 +344,30 @@ def _league(
     conn: Connection, scope: Scope, pillar_id: str, unit: str, grain: str, period: Period, previous: Period | None
 ) -> pd.DataFrame:
     """Every team under the unit ranked on the pillar score, best first, with its change."""
-    teams = {r.id: r.name for r in conn.execute(text(_sql("teams")), {"unit": unit})}
+    scope.apply(conn)
+    start = previous.start if previous is not None else period.start
+    kept = conn.execute(
+        text(_sql("league")), {"unit": unit, "grain": grain, "start": period.start, "previous": start}
+    ).all()
+    teams = {r.unit_id: r.name for r in kept}
     columns = ["unit_id", "name", "score", "previous", "change", "rank"]
     if len(teams) < 2:
         return pd.DataFrame(columns=columns)
-    start = previous.start if previous is not None else period.start
     scores: dict[str, dict[date, float | None]] = {}
-    # The teams lie inside the viewer's scope (under a unit it sees): scoring them as the roots of a
-    # narrower scope reads their rows only, instead of every unit's.
-    teams_only = Scope(tuple(sorted(teams)), people=False)
-    for r in score_rows(conn, teams_only, grain=grain, period_from=start, period_to=period.start):
-        if r.org_unit_id in teams:
-            scores.setdefault(r.org_unit_id, {})[r.period_start] = getattr(r, pillar_id)
+    basis = conn.execute(text(BASIS_SQL)).scalar_one()
+    for r in kept:
+        if r.period_start is not None and r.basis == basis:
+            scores.setdefault(r.unit_id, {})[r.period_start] = getattr(r, pillar_id)
+    wanted = {period.start, start}
+    if len(scores) < len(teams) or any(not wanted <= by.keys() for by in scores.values()):
+        # Targets or weights changed since the refresh scored these periods (or it did not): score live.
+        # The teams lie inside the viewer's scope (under a unit it sees): scoring them as the roots
+        # of a narrower scope reads their rows only, instead of every unit's.
+        scores = {}
+        teams_only = Scope(tuple(sorted(teams)), people=False)
+        for r in score_rows(conn, teams_only, grain=grain, period_from=start, period_to=period.start):
+            if r.org_unit_id in teams:
+                scores.setdefault(r.org_unit_id, {})[r.period_start] = getattr(r, pillar_id)
     rows = []
     for uid, by in scores.items():
         now = by.get(period.start)

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from db import schema
+from metrics.pillar import refresh_units
 from metrics.registry import KPIS, PILLARS, SQL_DIR
 
 WINDOW_SQL = (SQL_DIR / "_window.sql").read_text()
@@ -105,6 +106,7 @@ def refresh(conn: Connection, *, since: date | None = None, full: bool = False) 
     if recompute_from is None:
         conn.execute(delete(schema.kpi_values))
         conn.execute(delete(schema.person_periods))
+        refresh_units(conn, None)
         rows = 0
     else:
         conn.execute(delete(schema.kpi_values).where(schema.kpi_values.c.period_end >= recompute_from))
@@ -134,6 +136,7 @@ def refresh(conn: Connection, *, since: date | None = None, full: bool = False) 
         rows = 0
         for stmt in statements((SQL_DIR / "_rollup.sql").read_text()):
             rows = conn.execute(text(stmt)).rowcount  # the last statement is the INSERT
+        refresh_units(conn, params)  # what the pillar pages read per unit, for the same periods
         if recompute_from == window_start:
             # The table was rewritten: without fresh statistics the next pages plan on the old ones
             # (measured: the Overview on `large` 3x slower until autovacuum got to it).
@@ -162,7 +165,10 @@ def vacuum(engine) -> None:
     have autovacuum do it while the first pages are read (measured: the Overview on `large`
     2.3x slower while it ran)."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("VACUUM (ANALYZE) kpi_values, person_periods")
+        conn.exec_driver_sql(
+            "VACUUM (ANALYZE) kpi_values, person_periods, unit_scores, unit_periods, unit_meeting_days,"
+            " unit_coaching, source_freshness"
+        )
 
 
 def _kpi_table():

@@ -1,9 +1,9 @@
 -- Held coaching sessions of the subtree in the period by the unit (team) that held them -- its
--- manager coaches there; meetings.person_id is the coached person -- and how many used CRM data.
-SELECT u.name AS unit, count(*) AS sessions, count(*) FILTER (WHERE m.crm_report_used) AS with_crm
-FROM meetings m
-JOIN org_units u ON u.id = m.org_unit_id
-WHERE m.kind = 'coaching' AND m.status = 'held' AND m.scheduled_on BETWEEN :start AND :end
-  AND m.org_unit_id IN (SELECT unit_id FROM org_closure WHERE ancestor_id = :unit)
+-- manager coaches there -- and how many used CRM data, kept by the refresh (unit_coaching).
+SELECT u.name AS unit, sum(c.sessions)::bigint AS sessions, sum(c.with_crm)::bigint AS with_crm
+FROM unit_coaching c
+JOIN org_units u ON u.id = c.org_unit_id
+WHERE c.grain = :grain AND c.period_start = :start
+  AND c.org_unit_id IN (SELECT unit_id FROM org_closure WHERE ancestor_id = :unit)
 GROUP BY u.id, u.name
-ORDER BY count(*) FILTER (WHERE m.crm_report_used)::double precision / count(*), u.name
+ORDER BY sum(c.with_crm)::double precision / sum(c.sessions), u.name

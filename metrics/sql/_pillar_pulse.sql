@@ -1,12 +1,11 @@
--- ADKAR pulse profile: the mean of each item over the period's answers from people in the subtree
--- (integration accounts and rows with no item left out), with the number of distinct respondents.
-SELECT count(DISTINCT r.person_id) AS respondents,
-       avg(r.awareness)::double precision AS awareness, avg(r.desire)::double precision AS desire,
-       avg(r.knowledge)::double precision AS knowledge, avg(r.ability)::double precision AS ability,
-       avg(r.reinforcement)::double precision AS reinforcement
-FROM pulse_responses r
-JOIN people p ON p.id = r.person_id
-WHERE NOT p.is_integration
-  AND r.date BETWEEN :start AND :end
-  AND num_nonnulls(r.awareness, r.desire, r.knowledge, r.ability, r.reinforcement) > 0
-  AND p.org_unit_id IN (SELECT unit_id FROM org_closure WHERE ancestor_id = :unit)
+-- ADKAR pulse profile of the subtree, kept by the refresh (unit_periods): the mean of each item over
+-- the period's answers (integration accounts and rows with no item left out), with the number of
+-- distinct respondents.
+SELECT coalesce(max(respondents), 0) AS respondents,
+       max(awareness_sum)::double precision / nullif(max(awareness_n), 0) AS awareness,
+       max(desire_sum)::double precision / nullif(max(desire_n), 0) AS desire,
+       max(knowledge_sum)::double precision / nullif(max(knowledge_n), 0) AS knowledge,
+       max(ability_sum)::double precision / nullif(max(ability_n), 0) AS ability,
+       max(reinforcement_sum)::double precision / nullif(max(reinforcement_n), 0) AS reinforcement
+FROM unit_periods
+WHERE org_unit_id = :unit AND grain = :grain AND period_start = :start
