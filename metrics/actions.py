@@ -243,8 +243,8 @@ def log_meeting(
 
     Without `meeting_id` a new meeting `app-…` is added: calendar imports key their meetings by the
     calendar's own ids, so they never touch it. With `meeting_id` (a meeting a calendar import
-    brought in) the meeting is marked held with the two flags: the calendar importer never writes
-    `crm_report_used` nor `sponsor_present` (db/importers/ics.py), so a re-import keeps them.
+    brought in) the meeting is marked held with the two flags. Either way the meeting_logs row makes
+    every later import (calendar or meetings.csv) skip that meeting (db/importers/logged.py).
     """
     import uuid
 

@@ -182,3 +182,76 @@ def test_logging_over_an_imported_meeting_survives_a_calendar_reimport(conn: Con
         {"a": imported.id, "b": own.meeting_id},
     ).all()
     assert sorted(tuple(r)[1:] for r in flags) == [("held", True, False), ("held", True, True)]
+
+
+CALENDAR = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Test//EN
+BEGIN:VEVENT
+UID:review-1
+DTSTART:{start}
+DTEND:20260302T100000Z
+SUMMARY:Pipeline review
+CATEGORIES:Management review
+{status}END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_a_calendar_reimport_never_overwrites_a_logged_meeting(conn: Connection) -> None:
+    from db.canonical import import_bytes
+    from db.importers import Options, import_file
+    from tests.test_canonical import FOLDER, TODAY
+
+    import_bytes(conn, {k: v.encode() for k, v in FOLDER.items()}, today=TODAY)
+    opts = Options(today=TODAY, unit="north", as_of=date(2026, 3, 15))
+    first = CALENDAR.format(start="20260302T090000Z", status="").encode()
+    import_file(conn, "ics", "team.ics", first, opts)
+    actions.log_meeting(
+        conn, unit="north", kind="management_review", held_on=date(2026, 3, 2), crm_report_used=True,
+        sponsor_present=True, actor="lead@x", meeting_id="review-1/2026-03-02",
+    )  # fmt: skip
+    # The organiser then cancels it and moves it in the calendar: what was logged stays.
+    later = CALENDAR.format(start="20260303T090000Z", status="STATUS:CANCELLED\n").encode()
+    report = import_file(conn, "ics", "team.ics", later, opts)
+    assert [(s.line, s.value, s.reason) for s in report.skipped] == [
+        (4, "review-1/2026-03-02", "logged on the Meetings page: an import does not overwrite it")
+    ]
+    assert (report.files[0].inserted, report.files[0].updated) == (0, 0)
+    row = conn.execute(
+        text("SELECT scheduled_on, status, crm_report_used, sponsor_present FROM meetings WHERE id LIKE 'review-1%'")
+    ).one()
+    assert tuple(row) == (date(2026, 3, 2), "held", True, True)
+
+
+def test_a_meetings_csv_never_overwrites_a_logged_meeting(conn: Connection) -> None:
+    from db.canonical import import_bytes
+    from tests.test_canonical import FOLDER, TODAY
+
+    import_bytes(conn, {k: v.encode() for k, v in FOLDER.items()}, today=TODAY)
+    own = actions.log_meeting(
+        conn, unit="north", kind="weekly_status", held_on=date(2026, 1, 19), crm_report_used=True,
+        sponsor_present=False, actor="lead@x",
+    )  # fmt: skip
+    actions.log_meeting(
+        conn, unit="north", kind="weekly_status", held_on=date(2026, 1, 12), crm_report_used=False,
+        sponsor_present=True, actor="lead@x", meeting_id="w1",
+    )  # fmt: skip
+    csv = (
+        "id,org_unit_id,kind,scheduled_on,status,crm_report_used,sponsor_present,person_id,title\n"
+        "w1,north,weekly_status,2026-01-12,missed,true,false,,Weekly\n"
+        f"{own.meeting_id},north,weekly_status,2026-01-19,cancelled,false,false,,Weekly\n"
+        "w2,north,weekly_status,2026-01-26,held,false,false,,Weekly\n"
+    )
+    report = import_bytes(conn, {"meetings.csv": csv.encode()}, today=TODAY)
+    (f,) = report.files
+    assert (f.rows_read, f.inserted, f.updated, f.unchanged, f.skipped) == (3, 1, 0, 0, 2)
+    reason = "logged on the Meetings page: an import does not overwrite it"
+    assert [(s.line, s.value, s.reason) for s in report.skipped] == [(2, "w1", reason), (3, own.meeting_id, reason)]
+    rows = conn.execute(
+        text("SELECT id, status, crm_report_used, sponsor_present FROM meetings WHERE id LIKE 'w%' ORDER BY id")
+    ).all()
+    assert [tuple(r) for r in rows] == [("w1", "held", False, True), ("w2", "held", False, False)]
+    assert tuple(
+        conn.execute(text("SELECT status, crm_report_used FROM meetings WHERE id = :i"), {"i": own.meeting_id}).one()
+    ) == ("held", True)

@@ -32,6 +32,8 @@ from db.importers.checks import (
     typed,
 )
 from db.importers.contract import CONTRACT_BY_FILE, CONTRACTS, Contract
+from db.importers.logged import REASON as LOGGED
+from db.importers.logged import logged
 from db.importers.read import Limits, Source, over_size, read_sheet
 from db.importers.report import Errors, FileResult, ImportFailed, ImportReport, RowError
 from db.importers.write import append, db_message, deferred_constraints, set_constraints, stage, upsert
@@ -290,7 +292,8 @@ def _load(conn: Connection, p: Parsed, imported_by: str | None, started: datetim
     """COPY one file into a temporary stage, write it with one statement, and record its batch."""
     contract, r = p.contract, p.result
     r.batch_id = batches.open_batch(conn, SOURCE, r, imported_by, started)
-    st = stage(conn, contract.table, contract.names, p.frame)
+    frame = _without_logged(conn, p) if contract.table is schema.meetings else p.frame
+    st = stage(conn, contract.table, contract.names, frame)
     if contract.history:
         counts = append(conn, contract.table, st, contract.key, batch_id=r.batch_id, recorded_by=imported_by)
     else:
@@ -299,9 +302,20 @@ def _load(conn: Connection, p: Parsed, imported_by: str | None, started: datetim
         )
     st.drop(conn)
     r.inserted, r.updated = counts.inserted, counts.updated
-    r.unchanged = len(p.frame) - r.inserted - r.updated
+    r.unchanged = len(frame) - r.inserted - r.updated
     r.date_min, r.date_max = counts.lo, counts.hi
     batches.close_batch(conn, r)
+
+
+def _without_logged(conn: Connection, p: Parsed) -> pd.DataFrame:
+    """The meetings of the file but those logged on the Meetings page, each of them counted as skipped."""
+    done = logged(conn, p.frame["id"])
+    if not done:
+        return p.frame
+    mask = p.frame["id"].isin(done).to_numpy()
+    for line, meeting_id in zip(p.lines[mask], p.frame["id"][mask], strict=True):
+        p.result.skip(int(line), meeting_id, LOGGED)
+    return p.frame[~mask]
 
 
 def _moves_root(conn: Connection, p: Parsed) -> bool:

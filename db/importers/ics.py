@@ -19,6 +19,8 @@ from sqlalchemy import Connection
 from db import schema
 from db.csvread import CsvError
 from db.importers.checks import EARLIEST, Context
+from db.importers.logged import REASON as LOGGED
+from db.importers.logged import logged
 from db.importers.read import decode_text
 from db.importers.report import Errors, FileResult
 from db.importers.vendor import Adapter, Options, People, Plan, unit_exists
@@ -124,6 +126,7 @@ class Ics(Adapter):
         until = as_of + timedelta(days=AHEAD_DAYS)
         open_until = as_of + timedelta(days=OPEN_ENDED_DAYS)
         rows: dict[str, tuple[str, str, str, str | None, str | None, int | None]] = {}
+        lines_of: dict[str, int | None] = {}
         events = [c for c in cal.walk("VEVENT")]
         result.rows_read = len(events)
         series: dict[str, list] = {}
@@ -188,6 +191,7 @@ class Ics(Adapter):
                     else ("held" if day <= as_of else "planned")
                 )
                 title = str(occ.get("SUMMARY") or summary)
+                lines_of[f"{base}/{original_day.isoformat()}"] = line
                 rows[f"{base}/{original_day.isoformat()}"] = (
                     opts.unit,
                     kind,
@@ -196,6 +200,9 @@ class Ics(Adapter):
                     title or None,
                     coached,
                 )
+        for meeting_id in sorted(logged(conn, rows)):  # its status, date and flags are what was logged
+            del rows[meeting_id]
+            result.skip(lines_of[meeting_id], meeting_id, LOGGED)
         frame = pd.DataFrame(
             {
                 "id": list(rows),
