@@ -154,6 +154,11 @@ def _values(conn: Connection) -> dict[tuple, tuple]:
     }
 
 
+def _person_periods(conn: Connection) -> list[tuple]:
+    """Every row of person_periods, duplicates kept (a stale row left beside its new one must show)."""
+    return sorted(tuple(r) for r in conn.execute(select(schema.person_periods)))
+
+
 @pytest.fixture
 def base(conn: Connection) -> Connection:
     _base(conn)
@@ -169,9 +174,10 @@ def test_any_sequence_of_writes_and_refreshes_equals_a_full_refresh(base: Connec
             _apply(base, op, n)
         refresh(base)
         assert pending(base) == (False, None)
-        incremental = _values(base)
+        incremental, facts = _values(base), _person_periods(base)
         refresh(base, full=True)
         assert _values(base) == incremental
+        assert _person_periods(base) == facts
     finally:
         savepoint.rollback()
 
