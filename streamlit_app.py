@@ -3,7 +3,7 @@ every page guards itself too (see ui/frame.py)."""
 
 import streamlit as st
 
-from ui import auth, data, frame
+from ui import auth, data, footer, frame
 
 st.set_page_config(page_title="Flywheel", page_icon=":material/donut_large:", layout="wide")
 with st.sidebar:
@@ -62,3 +62,4 @@ sections = {
 if manage := [pages[p] for p in ("targets", "data", "admin") if p in pages]:
     sections["Program"] = manage
 st.navigation(sections).run()
+footer.footer(who)  # after the page: freshness of every source (a page that stops has none)

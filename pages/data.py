@@ -12,6 +12,7 @@ import streamlit as st
 from db import canonical
 from db.importers import ImportFailed, Options, import_file
 from db.importers import batches as import_batches
+from db.importers.freshness import STALE_DAYS
 from metrics.refresh import refresh
 from ui import data, display, frame
 
@@ -43,7 +44,7 @@ st.dataframe(
                 "Latest": display.day(f.latest) if f.latest else "no data",
                 "Rows": f.rows,
                 "Last import (UTC)": f.imported_at.strftime("%Y-%m-%d %H:%M") if f.imported_at else "–",
-                "": "older than a week" if f.stale(today) else "",
+                "": f"older than {display.plural(STALE_DAYS, 'day')}" if f.stale(today) else "",
             }
             for f in fresh
         ]
@@ -52,7 +53,10 @@ st.dataframe(
     width="stretch",
 )
 if stale := [f.title for f in fresh if f.stale(today) and f.rows]:
-    st.warning(f"Not updated for more than a week: {', '.join(stale)}.", icon=":material/schedule:")
+    st.warning(
+        f"Not updated for more than {display.plural(STALE_DAYS, 'day')}: {', '.join(stale)}.",
+        icon=":material/schedule:",
+    )
 
 st.subheader("Import a file")
 source = st.selectbox("Source", list(LABELS), format_func=LABELS.get, key="data_source")

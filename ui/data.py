@@ -134,6 +134,16 @@ def source_freshness(db_url: str, scope: Scope, data_version: str):
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def source_latest(db_url: str, scope: Scope, data_version: int):
+    """Per source table: latest event date the scope may see, and last import (no row counts)."""
+    from db.importers.freshness import freshness as fresh
+
+    with engine(db_url).connect() as conn:
+        scope.apply(conn)
+        return fresh(conn, counts=False)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def overdue_actions(db_url: str, scope: Scope, unit: str, data_version: str, today: date):
     """Open actions past their due date on the unit or below it."""
     from metrics import actions as actions_model
