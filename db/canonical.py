@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from db.importers.batches import record_failure
-from db.importers.canonical import SOURCE, import_sources
+from db.importers.bulk import SOURCE, import_sources
 from db.importers.contract import CONTRACT_BY_FILE, CONTRACTS, Contract
 from db.importers.read import Limits, Source
 from db.importers.report import FileResult, ImportFailed, ImportReport, RowError

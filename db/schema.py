@@ -112,7 +112,9 @@ Index("uq_people_email_ci", func.lower(people.c.email), unique=True)
 crm_activity = Table(
     "crm_activity",
     metadata,
-    Column("person_id", String, _fk("people.id"), nullable=False),
+    # References people.id, checked per statement by triggers (migration 0012): a foreign key's per-row
+    # check was most of a bulk import's time.
+    Column("person_id", String, nullable=False, info={"references": "people.id"}),
     Column("date", Date, nullable=False),
     _count("logins"),
     _count("records_created"),
@@ -373,6 +375,7 @@ unit_scores = _unit_period(
     "unit_scores", Column("people", Float), Column("process", Float), Column("technology", Float),
     Column("basis", String, nullable=False),
 )  # fmt: skip
+Index("ix_unit_scores_period", unit_scores.c.grain, unit_scores.c.period_start)  # the league (0013)
 unit_periods = _unit_period("unit_periods", *(Column(c, BigInteger, nullable=False) for c in _UNIT_PERIOD_COUNTS))
 unit_coaching = _unit_period(
     "unit_coaching", Column("personal", Boolean, nullable=False), Column("sessions", BigInteger, nullable=False),

@@ -148,11 +148,9 @@ def _kind(table: Table, column: Column, choices: dict[str, tuple[str, ...]]) -> 
 
 
 def _ref(column: Column) -> str | None:
-    for fk in column.foreign_keys:
-        target = fk.target_fullname.split(".")[0]
-        if target in REFERENCE_TABLES:
-            return target
-    return None
+    # A reference the database checks by trigger rather than by foreign key is named in the column's info.
+    targets = [fk.target_fullname for fk in column.foreign_keys] + [column.info.get("references", "")]
+    return next((t.split(".")[0] for t in targets if t.split(".")[0] in REFERENCE_TABLES), None)
 
 
 def _key(table: Table) -> tuple[tuple[str, ...], bool]:

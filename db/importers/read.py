@@ -8,14 +8,13 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-from pyarrow import csv as pacsv
+from typing import TYPE_CHECKING
 
 from db.csvread import CsvError, decode, sniff_delimiter
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 # Magic numbers of the files people upload by mistake instead of CSV text.
 _MAGIC = (
@@ -161,6 +160,12 @@ def read_sheet(data: bytes, *, expected: tuple[str, ...] = (), max_rows: int | N
 
 
 def _read_fast(data: bytes, text: str, encoding: str, delimiter: str) -> Sheet | None:
+    # Imported here: the bulk path reads a file without them, and they take most of a second to load.
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv as pacsv
+
     raw = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     if encoding != "utf-8":
         raw = text.encode("utf-8")
@@ -194,6 +199,9 @@ def _read_fast(data: bytes, text: str, encoding: str, delimiter: str) -> Sheet |
 
 
 def _read_python(text: str, encoding: str, delimiter: str) -> Sheet:
+    import numpy as np
+    import pandas as pd
+
     # newline="" lets the csv module handle CRLF, LF and line breaks inside quoted cells itself.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
@@ -224,6 +232,8 @@ def _read_python(text: str, encoding: str, delimiter: str) -> Sheet:
 
 
 def _empty(width: int) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame({i: pd.Series([], dtype="str") for i in range(width)})
 
 

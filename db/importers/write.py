@@ -11,12 +11,9 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
-import pyarrow as pa
 from psycopg import sql as pg_sql
-from pyarrow import csv as pacsv
 from sqlalchemy import (
     Boolean,
     Column,
@@ -39,6 +36,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from db import schema
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -78,6 +78,9 @@ def stage(conn: Connection, table: Table, columns: Sequence[str], frame: pd.Data
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
     """Text cells as CSV for COPY: NULL unquoted and empty, any other value quoted where needed."""
+    import pyarrow as pa  # here: the bulk path writes without it
+    from pyarrow import csv as pacsv
+
     arrays = {str(c): pa.array(frame[c].astype(object).where(frame[c].notna(), None), type=pa.string()) for c in frame}
     out = io.BytesIO()
     pacsv.write_csv(
@@ -271,8 +274,15 @@ def set_constraints(conn: Connection, names: Sequence[str], mode: Literal["IMMED
         conn.exec_driver_sql(stmt.as_string(raw(conn)))
 
 
+# Deferred checks kept by constraint triggers instead of foreign keys (migration 0012), by the table they guard.
+TRIGGER_CONSTRAINTS = {"people": ("fk_crm_activity_person_id_people",)}
+
+
 def deferred_constraints(tables: Sequence[Table]) -> list[str]:
-    return [fk.name for t in tables for fk in t.foreign_key_constraints if fk.deferrable and fk.initially == "DEFERRED"]
+    names = [
+        fk.name for t in tables for fk in t.foreign_key_constraints if fk.deferrable and fk.initially == "DEFERRED"
+    ]
+    return names + [n for t in tables for n in TRIGGER_CONSTRAINTS.get(t.name, ())]
 
 
 def db_message(exc: Exception) -> str:
