@@ -196,6 +196,7 @@ GOOD = {
     # Cells the precise reader trims or spells loosely: right, but for the precise importer.
     "spaces around cells": (HEADER + " p1 ,2026-01-05, 1,2 ,3,0\n", False),
     "spaces around a header name": (HEADER.replace("logins", " logins ") + "p1,2026-01-05,1,2,3,0\n", True),
+    "a date with a space after it": (HEADER + "p1,2026-01-05 ,1,2,3,0\n", False),
     "a blank line": (HEADER + "p1,2026-01-05,1,2,3,0\n\np2,2026-01-05,1,0,0,1\n", False),
     "tabs": (FIRST.replace(",", "\t"), True),
 }
@@ -222,6 +223,8 @@ BAD = {
     "another date form": HEADER + "p1,05/01/2026,1,2,3,0\n",
     "signed count": HEADER + "p1,2026-01-05,+1,2,3,0\n",
     "negative count": HEADER + "p1,2026-01-05,-1,2,3,0\n",
+    "minus zero": HEADER + "p1,2026-01-05,1,-0,3,0\n",
+    "a date in BC": HEADER + "p1,2019-01-01 BC,1,2,3,0\n",
     "count too large": HEADER + "p1,2026-01-05,2147483648,2,3,0\n",
     "decimal count": HEADER + "p1,2026-01-05,1.0,2,3,0\n",
     "same key twice": HEADER + "p1,2026-01-05,1,2,3,0\np1,2026-01-05,1,2,3,0\n",
