@@ -229,6 +229,10 @@ def main() -> None:
             time_overviews(results, args.rounds)
             report(results)
             time_pack(results)
+            from bench import pillar_bench  # it imports this module
+
+            pillar_bench.time_pillars(results, 5)
+            pillar_bench.report(results)
         if args.serve or args.serve_only:
             from bench import serve as serve_bench
 

@@ -56,7 +56,8 @@ UNIT_SCORES_SQL = (
     "INSERT INTO unit_scores (org_unit_id, grain, period_start, period_end, people, process, technology, basis)\n"
     "SELECT s.org_unit_id, s.grain, s.period_start, s.period_end, s.people, s.process, s.technology, :basis\n"
     "FROM (" + SCORES_SQL + ") AS s\n"  # noqa: S608 - package .sql files, values are bound
-    "JOIN _periods p ON p.grain = s.grain AND p.period_start = s.period_start"
+    "JOIN _periods p ON p.grain = s.grain AND p.period_start = s.period_start\n"
+    "ORDER BY s.grain, s.period_start"  # the league reads one period's rows: keep them together
 )
 
 
@@ -344,30 +345,24 @@ def _league(
     conn: Connection, scope: Scope, pillar_id: str, unit: str, grain: str, period: Period, previous: Period | None
 ) -> pd.DataFrame:
     """Every team under the unit ranked on the pillar score, best first, with its change."""
+    columns = ["unit_id", "name", "score", "previous", "change", "rank"]
     scope.apply(conn)
     start = previous.start if previous is not None else period.start
-    kept = conn.execute(
-        text(_sql("league")), {"unit": unit, "grain": grain, "start": period.start, "previous": start}
-    ).all()
-    teams = {r.unit_id: r.name for r in kept}
-    columns = ["unit_id", "name", "score", "previous", "change", "rank"]
+    params = {"unit": unit, "grain": grain, "start": period.start, "previous": start, "pillar": pillar_id}
+    kept = conn.execute(text(_sql("league")), {**params, "basis": conn.execute(text(BASIS_SQL)).scalar_one()}).all()
+    if kept and kept[0].teams >= 2 and kept[0].kept == kept[0].teams * len({period.start, start}):
+        return pd.DataFrame([r[:6] for r in kept], columns=columns).astype({"rank": int})
+    # Targets or weights changed since the refresh scored these periods (or it did not): score live.
+    teams = {r.id: r.name for r in conn.execute(text(_sql("teams")), {"unit": unit})}
     if len(teams) < 2:
         return pd.DataFrame(columns=columns)
     scores: dict[str, dict[date, float | None]] = {}
-    basis = conn.execute(text(BASIS_SQL)).scalar_one()
-    for r in kept:
-        if r.period_start is not None and r.basis == basis:
-            scores.setdefault(r.unit_id, {})[r.period_start] = getattr(r, pillar_id)
-    wanted = {period.start, start}
-    if len(scores) < len(teams) or any(not wanted <= by.keys() for by in scores.values()):
-        # Targets or weights changed since the refresh scored these periods (or it did not): score live.
-        # The teams lie inside the viewer's scope (under a unit it sees): scoring them as the roots
-        # of a narrower scope reads their rows only, instead of every unit's.
-        scores = {}
-        teams_only = Scope(tuple(sorted(teams)), people=False)
-        for r in score_rows(conn, teams_only, grain=grain, period_from=start, period_to=period.start):
-            if r.org_unit_id in teams:
-                scores.setdefault(r.org_unit_id, {})[r.period_start] = getattr(r, pillar_id)
+    # The teams lie inside the viewer's scope (under a unit it sees): scoring them as the roots of a
+    # narrower scope reads their rows only, instead of every unit's.
+    teams_only = Scope(tuple(sorted(teams)), people=False)
+    for r in score_rows(conn, teams_only, grain=grain, period_from=start, period_to=period.start):
+        if r.org_unit_id in teams:
+            scores.setdefault(r.org_unit_id, {})[r.period_start] = getattr(r, pillar_id)
     rows = []
     for uid, by in scores.items():
         now = by.get(period.start)

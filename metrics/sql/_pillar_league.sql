@@ -1,9 +1,36 @@
--- The teams (units without children) under :unit with their pillar scores in the period and the
--- one before, as the refresh scored them (unit_scores), and the targets and weights it used.
-SELECT u.id AS unit_id, u.name, s.period_start, s.people, s.process, s.technology, s.basis
-FROM org_closure c
-JOIN org_units u ON u.id = c.unit_id
-LEFT JOIN unit_scores s ON s.org_unit_id = u.id AND s.grain = :grain
-                       AND s.period_start IN (CAST(:start AS date), CAST(:previous AS date))
-WHERE c.ancestor_id = :unit
-  AND NOT EXISTS (SELECT 1 FROM org_units ch WHERE ch.parent_id = u.id)
+-- The league from the refresh's pillar scores (unit_scores): the teams (units without children)
+-- under :unit that have a :pillar score in the period, best first, with the one before and the
+-- change. Each row also says how many teams there are and how many of their rows were scored with
+-- the targets and weights in force now (:basis): fewer than teams x periods means score live.
+WITH teams AS (
+    SELECT u.id, u.name
+    FROM org_closure c
+    JOIN org_units u ON u.id = c.unit_id
+    WHERE c.ancestor_id = :unit
+      AND NOT EXISTS (SELECT 1 FROM org_units ch WHERE ch.parent_id = u.id)
+),
+-- Every unit's row of the two periods, by index, then joined by hash (estimates over the closure
+-- led the planner into a probe per team).
+period_rows AS MATERIALIZED (
+    SELECT s.org_unit_id, s.period_start, s.basis,
+           CASE CAST(:pillar AS text) WHEN 'people' THEN s.people WHEN 'process' THEN s.process
+                WHEN 'technology' THEN s.technology END AS score
+    FROM unit_scores s
+    WHERE s.grain = :grain AND s.period_start IN (CAST(:start AS date), CAST(:previous AS date))
+),
+scores AS (
+    SELECT t.id AS unit_id, t.name,
+           max(r.score) FILTER (WHERE r.period_start = CAST(:start AS date)) AS score,
+           max(r.score) FILTER (WHERE r.period_start = CAST(:previous AS date)
+                                  AND CAST(:previous AS date) <> CAST(:start AS date)) AS previous,
+           count(*) FILTER (WHERE r.basis = CAST(:basis AS text)) AS kept
+    FROM teams t
+    JOIN period_rows r ON r.org_unit_id = t.id
+    GROUP BY t.id, t.name
+)
+SELECT unit_id, name, score, previous, score - previous AS change, rank() OVER (ORDER BY score DESC) AS rank,
+       (SELECT count(*) FROM teams) AS teams,
+       (SELECT sum(kept) FROM scores) AS kept
+FROM scores
+WHERE score IS NOT NULL
+ORDER BY score DESC, name COLLATE "C"

@@ -165,7 +165,8 @@ SELECT m.org_unit_id, p.grain, p.period_start, p.period_end, m.person_id IS NOT 
 FROM meetings m
 JOIN _periods p ON m.scheduled_on BETWEEN p.period_start AND p.period_end
 WHERE m.kind = 'coaching' AND m.status = 'held'
-GROUP BY m.org_unit_id, p.grain, p.period_start, p.period_end, m.person_id IS NOT NULL;
+GROUP BY m.org_unit_id, p.grain, p.period_start, p.period_end, m.person_id IS NOT NULL
+ORDER BY p.grain, p.period_start;  -- a page reads one period's rows: keep them together
 
 -- Meetings of each unit's subtree per day, kind and status (the cadence calendar, report use).
 INSERT INTO unit_meeting_days (org_unit_id, day, kind, status, personal, meetings, with_report, with_sponsor)
@@ -174,7 +175,8 @@ SELECT t.ancestor_id, m.scheduled_on, m.kind, m.status, m.person_id IS NOT NULL,
 FROM meetings m
 JOIN _tree t ON t.unit_id = m.org_unit_id
 WHERE m.scheduled_on BETWEEN (SELECT min(period_start) FROM _periods) AND (SELECT max(period_end) FROM _periods)
-GROUP BY t.ancestor_id, m.scheduled_on, m.kind, m.status, m.person_id IS NOT NULL;
+GROUP BY t.ancestor_id, m.scheduled_on, m.kind, m.status, m.person_id IS NOT NULL
+ORDER BY t.ancestor_id, m.scheduled_on;  -- a page reads one unit's days: keep them together
 
 -- Each source table's latest date up to the period's end, whole tables (found by index). Meetings
 -- twice: all of them, and those naming no person (what a viewer without person-level rows sees).
