@@ -19,6 +19,13 @@ from ui import asof, data, display, frame
 
 STATUS_COLOURS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828", "no_data": "#9e9e9e"}
 STATUS_DOMAIN = list(STATUS_COLOURS)
+# A card's status word: red and amber stand out, green stays quiet (the Overview's rule).
+STATUS_MARKS = {
+    "red": ":red-badge[Off target]",
+    "amber": ":orange-badge[Near target]",
+    "green": ":green[On target]",
+    "no_data": ":gray[No data]",
+}
 DRILL_COLUMNS = 3  # names stay whole at 1024 px
 PERSON_LEVEL = "Counted from person-level rows: shown to managers, program leads and administrators."
 QUADRANT = {
@@ -107,15 +114,18 @@ def _breadcrumb(view: PillarView, frozen: asof.Frozen | None) -> None:
         crumbs = [u for u in crumbs if u.id in frozen.visible]
     if len(crumbs) < 2:
         return
-    cols = st.columns(len(crumbs) * 2, gap="small", vertical_alignment="center")
-    for i, u in enumerate(crumbs):
-        if u.id == view.unit.id:
-            cols[2 * i].markdown(f"**{display.escape(u.name)}**")
-        else:
-            stays = _stays(frozen, u.id)
-            label = u.name if stays or frozen is None else f"{u.name} (live)"
-            cols[2 * i].button(label, key=f"crumb_{u.id}", type="tertiary", on_click=go_to, args=(u.id, stays))
-            cols[2 * i + 1].markdown("›")
+    # One row as wide as its words: "Acme › Sales › North", each level a click back up.
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        for u in crumbs:
+            if u.id == view.unit.id:
+                st.markdown(f"**{display.escape(u.name)}**", width="content")
+            else:
+                stays = _stays(frozen, u.id)
+                label = u.name if stays or frozen is None else f"{u.name} (live)"
+                st.button(
+                    label, key=f"crumb_{u.id}", type="tertiary", on_click=go_to, args=(u.id, stays), width="content"
+                )
+                st.markdown("›", width="content")
 
 
 def _headline(view: PillarView) -> None:
@@ -153,7 +163,7 @@ def _cards(view: PillarView, frozen: asof.Frozen | None) -> None:
     for i, c in enumerate(view.cards):
         k = BY_ID[c.kpi_id]
         with cols[i % 3].container(border=True):
-            st.markdown(f"**{display.escape(c.title)}** · {display.STATUS_WORDS[c.status]}")
+            st.markdown(f"**{display.escape(c.title)}** · {STATUS_MARKS[c.status]}")
             long_unit = k.value_kind in ("per_100_users_30d", "per_30d")
             shown = display.kpi_value(k, c.value, c.target, c.status)
             if long_unit and c.value is not None:
