@@ -376,7 +376,6 @@ def _run_import(source: str, load, dry_run: bool, errors_file: Path | None, no_r
     """Validate and write in one transaction, refresh what the import touched, report; one line on failure."""
     from db.importers.batches import record_failure
     from db.importers.report import REPORT_COLUMNS, ImportFailed
-    from metrics.refresh import refresh
 
     engine = _engine(maintenance=True)
     progress = _Progress(("read and check", "write", "refresh"))
@@ -387,6 +386,8 @@ def _run_import(source: str, load, dry_run: bool, errors_file: Path | None, no_r
             progress.step()
             result = None
             if report.changed and not no_refresh and not dry_run:
+                from metrics.refresh import refresh  # here: it loads pandas, which a bare import does not need
+
                 # The periods the import touched were recorded as stale by the database itself.
                 result = refresh(conn)
             progress.done()

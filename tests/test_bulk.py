@@ -258,6 +258,14 @@ def test_same_key_twice_among_rows_already_there_is_reported_on_both_lines(org: 
         (3, "(person_id, date)", "duplicate key (person_id, date) = p1, 2026-01-05: also on line 4"),
         (4, "(person_id, date)", "duplicate key (person_id, date) = p1, 2026-01-05: also on line 3"),
     ]
+    # Twice among new keys while the file overlaps the table: the merge's INSERT meets the primary key.
+    data = (HEADER + "p1,2026-01-05,1,2,3,0\np3,2026-01-09,1,0,0,0\np3,2026-01-09,2,0,0,0\n").encode()
+    got, fast = _ours(org, data)
+    assert not fast
+    assert [(e["line"], e["message"]) for e in got] == [
+        (3, "duplicate key (person_id, date) = p3, 2026-01-09: also on line 4"),
+        (4, "duplicate key (person_id, date) = p3, 2026-01-09: also on line 3"),
+    ]
 
 
 def test_only_plain_fact_files_take_the_bulk_path():
