@@ -50,7 +50,7 @@ def _sql(name: str) -> str:
 
 
 BASIS_SQL = (SQL_DIR / "_unit_basis.sql").read_text()
-UNIT_TABLES = ("unit_scores", "unit_periods", "unit_meeting_days", "unit_coaching", "source_freshness")
+LEAGUE_SQL = _sql("league").replace("__BASIS__", BASIS_SQL)
 # Pillar scores of every unit in the periods the refresh recomputes (its _periods), as the owner.
 UNIT_SCORES_SQL = (
     "INSERT INTO unit_scores (org_unit_id, grain, period_start, period_end, people, process, technology, basis)\n"
@@ -67,18 +67,11 @@ def refresh_units(conn: Connection, params: dict | None) -> None:
     from metrics.refresh import statements  # the refresh calls this: import here, not at the top
 
     if params is None:
-        for table in UNIT_TABLES:
-            conn.execute(text("DELETE FROM " + table))  # noqa: S608 - constant table names
+        for stmt in statements((SQL_DIR / "_unit_clear.sql").read_text()):
+            conn.execute(text(stmt))
         return
     for stmt in statements((SQL_DIR / "_unit_periods.sql").read_text()):
         conn.execute(text(stmt), params)
-    conn.execute(
-        text(
-            "DELETE FROM unit_scores WHERE period_end >= CAST(:recompute_from AS date)"
-            " OR period_start > CAST(:window_end AS date)"
-        ),
-        params,
-    )
     roots = list(conn.execute(text("SELECT id FROM org_units WHERE parent_id IS NULL")).scalars())
     first = conn.execute(text("SELECT min(period_start) FROM _periods")).scalar_one()
     basis = conn.execute(text(BASIS_SQL)).scalar_one()
@@ -97,8 +90,8 @@ def refresh_units(conn: Connection, params: dict | None) -> None:
         },
     )
     if params["recompute_from"] == params["window_start"]:
-        for table in UNIT_TABLES:
-            conn.execute(text("ANALYZE " + table))  # noqa: S608 - constant table names
+        for stmt in statements((SQL_DIR / "_unit_analyze.sql").read_text()):
+            conn.execute(text(stmt))
 
 
 @dataclass(frozen=True)
@@ -349,9 +342,9 @@ def _league(
     scope.apply(conn)
     start = previous.start if previous is not None else period.start
     params = {"unit": unit, "grain": grain, "start": period.start, "previous": start, "pillar": pillar_id}
-    kept = conn.execute(text(_sql("league")), {**params, "basis": conn.execute(text(BASIS_SQL)).scalar_one()}).all()
+    kept = conn.execute(text(LEAGUE_SQL), params).all()
     if kept and kept[0].teams >= 2 and kept[0].kept == kept[0].teams * len({period.start, start}):
-        return pd.DataFrame([r[:6] for r in kept], columns=columns).astype({"rank": int})
+        return pd.DataFrame(dict(zip(columns, list(zip(*kept, strict=True))[:6], strict=True)))
     # Targets or weights changed since the refresh scored these periods (or it did not): score live.
     teams = {r.id: r.name for r in conn.execute(text(_sql("teams")), {"unit": unit})}
     if len(teams) < 2:
@@ -386,16 +379,49 @@ def _league(
     return out
 
 
+QUADRANT = ("trained_active", "trained_inactive", "untrained_active", "neither")
+MIX = ("active_users", "logins", "records_created", "records_updated", "reports_viewed")
+AGES = {
+    "0–5 days": "issues_0_5",
+    "6–15 days": "issues_6_15",
+    "16–30 days": "issues_16_30",
+    "over 30 days": "issues_over_30",
+}
+
+
+def counts(conn: Connection, params: dict) -> dict:
+    """What the refresh counted from person-level rows for the unit (and, for training x usage, its
+    children) in the period, as the viewer may see it: zeros and no units when it may not."""
+    rows = {r.org_unit_id: r for r in conn.execute(text(_sql("counts")), params)}
+    own = rows.get(params["unit"])
+
+    def get(column: str) -> int:
+        return getattr(own, column) if own is not None else 0
+
+    def mean(item: str) -> float | None:
+        n = get(f"{item}_n")
+        return get(f"{item}_sum") / n if n else None
+
+    return {
+        # Units without licensed users have no quadrant row.
+        "quadrant": [
+            (u, *(getattr(r, c) for c in QUADRANT)) for u, r in rows.items() if any(getattr(r, c) for c in QUADRANT)
+        ],
+        "funnel": {"new_users": get("new_users"), "trained": get("onboarded"), "active": get("onboarded_active")},
+        "pulse": {"respondents": get("respondents"), **{i: mean(i) for i in PULSE_ITEMS}},
+        "activity_mix": {c: get(c) for c in MIX},
+        "open_issues": {age: get(column) for age, column in AGES.items()},
+    }
+
+
 def _people_views(conn: Connection, scope: Scope, params: dict, children: list[UnitRef], me: UnitRef) -> dict:
     names = {c.id: c.name for c in children}
-    quadrant = pd.DataFrame(
-        [r._asdict() for r in conn.execute(text(_sql("quadrant")), params)],
-        columns=["unit_id", "trained_active", "trained_inactive", "untrained_active", "neither"],
-    )
+    kept = counts(conn, params)
+    quadrant = pd.DataFrame(kept["quadrant"], columns=["unit_id", *QUADRANT])
     quadrant["name"] = [names.get(u, me.name) for u in quadrant["unit_id"]]
     quadrant["is_total"] = quadrant["unit_id"] == me.id
-    funnel = conn.execute(text(_sql("funnel")), params).one()._asdict()
-    pulse = conn.execute(text(_sql("pulse")), params).one()._asdict()
+    funnel = kept["funnel"]
+    pulse = kept["pulse"]
     if pulse["respondents"] < PULSE_MIN_RESPONDENTS:
         profile = None  # suppressed: fewer than 5 people answered (their number is not shown either)
     else:
@@ -441,10 +467,9 @@ def _process_views(conn: Connection, params: dict) -> dict:
 
 
 def _technology_views(conn: Connection, params: dict) -> dict:
-    mix = conn.execute(text(_sql("activity_mix")), params).one()._asdict()
-    issues = {r.age: r.issues for r in conn.execute(text(_sql("issues")), params)}
-    ages = ["0–5 days", "6–15 days", "16–30 days", "over 30 days"]
+    kept = counts(conn, params)
+    issues = kept["open_issues"]
     return {
-        "activity_mix": mix,
-        "open_issues": pd.DataFrame({"age": ages, "issues": [int(issues.get(a, 0)) for a in ages]}),
+        "activity_mix": kept["activity_mix"],
+        "open_issues": pd.DataFrame({"age": list(issues), "issues": [int(n) for n in issues.values()]}),
     }

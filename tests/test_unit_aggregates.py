@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Connection, text
 
 from db.engine import make_engine
-from metrics.pillar import UNIT_TABLES, pillar
+from metrics.pillar import PULSE_ITEMS, counts, pillar
 from metrics.refresh import refresh
 from metrics.scope import Scope
 from metrics.scoring import score_rows
@@ -20,7 +20,7 @@ from tests.fixture_org import load
 
 ADMIN = Scope(("C",), people=True)
 FEB = date(2026, 2, 1)
-SPONSOR = Scope(("C",), people=False)
+UNIT_TABLES = ("unit_scores", "unit_periods", "unit_meeting_days", "unit_coaching", "source_freshness")
 UNITS = ("C", "D1", "D2", "T1", "T2", "T3")
 
 # The pillar pages' queries before the refresh kept their results (raw rows summed per page view).
@@ -150,6 +150,10 @@ def _kept(conn: Connection, name: str, unit: str, p) -> list[tuple]:
     return [tuple(r) for r in conn.execute(text(_sql(name)), params)]
 
 
+def _counts(conn: Connection, unit: str, p) -> dict:
+    return counts(conn, {"unit": unit, "grain": p.grain, "start": p.period_start})
+
+
 def test_kept_aggregates_equal_the_live_queries(owner: str) -> None:
     eng = make_engine(owner)
     with eng.connect() as conn:
@@ -158,22 +162,22 @@ def test_kept_aggregates_equal_the_live_queries(owner: str) -> None:
         checked = 0
         for p in grid:
             for unit in UNITS:
-                assert sorted(_kept(conn, "quadrant", unit, p)) == sorted(_live(conn, LIVE_QUADRANT, unit, p))
-                assert _kept(conn, "funnel", unit, p) == _live(conn, LIVE_FUNNEL, unit, p)
-                assert _kept(conn, "activity_mix", unit, p) == _live(conn, LIVE_ACTIVITY_MIX, unit, p)
-                kept_pulse, live_pulse = _kept(conn, "pulse", unit, p)[0], _live(conn, LIVE_PULSE, unit, p)[0]
-                assert kept_pulse[0] == live_pulse[0]
-                assert kept_pulse[1:] == pytest.approx(live_pulse[1:], nan_ok=True)
-                issues = dict(_kept(conn, "issues", unit, p))
+                kept = _counts(conn, unit, p)
+                assert sorted(kept["quadrant"]) == sorted(_live(conn, LIVE_QUADRANT, unit, p))
+                assert [tuple(kept["funnel"].values())] == _live(conn, LIVE_FUNNEL, unit, p)
+                assert [tuple(kept["activity_mix"].values())] == _live(conn, LIVE_ACTIVITY_MIX, unit, p)
+                live_pulse = _live(conn, LIVE_PULSE, unit, p)[0]
+                assert kept["pulse"]["respondents"] == live_pulse[0]
+                assert [kept["pulse"][i] for i in PULSE_ITEMS] == pytest.approx(list(live_pulse[1:]), nan_ok=True)
                 live_issues = dict(_live(conn, LIVE_ISSUES, unit, p))
-                assert {a: n for a, n in issues.items() if n} == live_issues
+                assert {a: n for a, n in kept["open_issues"].items() if n} == live_issues
                 assert _kept(conn, "meetings", unit, p) == _live(conn, LIVE_MEETINGS, unit, p)
                 assert _kept(conn, "coaching", unit, p) == _live(conn, LIVE_COACHING, unit, p)
                 checked += 1
         # Not vacuous: the fixture's February has data in each view.
-        feb = next(p for p in grid if p.grain == "month" and p.period_start == date(2026, 2, 1))
-        assert _kept(conn, "quadrant", "C", feb) and _kept(conn, "coaching", "C", feb)
-        assert _kept(conn, "activity_mix", "C", feb)[0][0] == 8
+        feb = next(p for p in grid if p.grain == "month" and p.period_start == FEB)
+        assert _counts(conn, "C", feb)["quadrant"] and _kept(conn, "coaching", "C", feb)
+        assert _counts(conn, "C", feb)["activity_mix"]["active_users"] == 8
     eng.dispose()
     assert checked == 16 * 6
 
@@ -292,3 +296,56 @@ def test_an_incremental_refresh_leaves_what_a_full_refresh_does() -> None:
             assert a == pytest.approx(b) if table == "unit_scores" else a == b, (table, a, b)
     mar = [r for r in full["unit_coaching"] if r[0] == "T2" and r[1] == "month" and r[2] == date(2026, 3, 1)]
     assert mar and sum(r[5] for r in mar) >= 1  # the new session is counted
+
+
+def _visible(url: str, scope: Scope) -> dict[str, set]:
+    app = make_engine(application_url(url))
+    with app.connect() as conn:
+        scope.apply(conn)
+        seen = {
+            "unit_scores": set(conn.execute(text("SELECT DISTINCT org_unit_id FROM unit_scores")).scalars()),
+            "unit_periods": set(conn.execute(text("SELECT DISTINCT org_unit_id FROM unit_periods")).scalars()),
+            "unit_coaching": set(
+                conn.execute(text("SELECT DISTINCT org_unit_id || ':' || personal FROM unit_coaching")).scalars()
+            ),
+            "unit_meeting_days": set(
+                conn.execute(text("SELECT DISTINCT org_unit_id || ':' || personal FROM unit_meeting_days")).scalars()
+            ),
+            "source_freshness": set(
+                conn.execute(text("SELECT DISTINCT source || ':' || personal FROM source_freshness")).scalars()
+            ),
+        }
+    app.dispose()
+    return seen
+
+
+def test_row_level_security_on_the_unit_aggregates() -> None:
+    owner = create_database()
+    eng = make_engine(owner)
+    with eng.begin() as conn:
+        load(conn)
+        # A coaching session naming the person coached: shown only with person-level rows.
+        conn.execute(
+            text(
+                "INSERT INTO meetings (id, org_unit_id, kind, scheduled_on, status, crm_report_used, person_id)"
+                " VALUES ('mx', 'T1', 'coaching', '2026-02-12', 'held', true, 'p2')"
+            )
+        )
+        refresh(conn, full=True)
+    eng.dispose()
+    admin = _visible(owner, ADMIN)
+    assert admin["unit_periods"] == set(UNITS) - {"T3"}  # T3 has nobody: no row
+    assert "T1:true" in admin["unit_coaching"] and "D1:false" in admin["unit_meeting_days"]
+    assert "crm_activity:true" in admin["source_freshness"] and "meetings:false" in admin["source_freshness"]
+    sponsor = _visible(owner, Scope(("C",), people=False))
+    # Aggregates of scores like kpi_values; nothing counted from person-level rows; meetings naming
+    # nobody; whole-table dates of the unit-level sources only.
+    assert sponsor["unit_scores"] == set(UNITS)
+    assert sponsor["unit_periods"] == set()
+    assert all(v.endswith(":false") for v in sponsor["unit_coaching"] | sponsor["unit_meeting_days"])
+    assert sponsor["source_freshness"] == {"meetings:false", "communications:false", "data_quality:false"}
+    manager = _visible(owner, Scope(("T1",), people=True, person="p1"))
+    assert manager["unit_scores"] == {"T1", "D1", "C"}  # its team and, to compare, the units above
+    assert manager["unit_periods"] == {"T1"}
+    assert {v.split(":")[0] for v in manager["unit_coaching"] | manager["unit_meeting_days"]} <= {"T1"}
+    assert manager["source_freshness"] == set()  # not the whole company: read live

@@ -1,8 +1,12 @@
 -- The league from the refresh's pillar scores (unit_scores): the teams (units without children)
 -- under :unit that have a :pillar score in the period, best first, with the one before and the
 -- change. Each row also says how many teams there are and how many of their rows were scored with
--- the targets and weights in force now (:basis): fewer than teams x periods means score live.
-WITH teams AS (
+-- the targets and weights in force now (basis, _unit_basis.sql): fewer than teams x periods means
+-- score live.
+WITH basis AS (
+    __BASIS__
+),
+teams AS (
     SELECT u.id, u.name
     FROM org_closure c
     JOIN org_units u ON u.id = c.unit_id
@@ -23,7 +27,7 @@ scores AS (
            max(r.score) FILTER (WHERE r.period_start = CAST(:start AS date)) AS score,
            max(r.score) FILTER (WHERE r.period_start = CAST(:previous AS date)
                                   AND CAST(:previous AS date) <> CAST(:start AS date)) AS previous,
-           count(*) FILTER (WHERE r.basis = CAST(:basis AS text)) AS kept
+           count(*) FILTER (WHERE r.basis = (SELECT basis FROM basis)) AS kept
     FROM teams t
     JOIN period_rows r ON r.org_unit_id = t.id
     GROUP BY t.id, t.name

@@ -5,6 +5,9 @@
 -- A working table (dropped at commit; a transaction may refresh twice).
 DROP TABLE IF EXISTS _unit_own;
 
+DELETE FROM unit_scores
+WHERE period_end >= CAST(:recompute_from AS date) OR period_start > CAST(:window_end AS date);
+
 DELETE FROM unit_periods
 WHERE period_end >= CAST(:recompute_from AS date) OR period_start > CAST(:window_end AS date);
 

@@ -1,0 +1,6 @@
+-- No data left in the window: the refresh's unit aggregates go with kpi_values.
+DELETE FROM unit_scores;
+DELETE FROM unit_periods;
+DELETE FROM unit_meeting_days;
+DELETE FROM unit_coaching;
+DELETE FROM source_freshness
