@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, TextClause, text
 
 from metrics.periods import Period, periods
 from metrics.registry import KPIS, PILLARS, SQL_DIR
@@ -280,7 +280,7 @@ def pillar(
     people = None
     if not children and scope.people:
         people = pd.DataFrame(
-            [r._asdict() for r in conn.execute(text(_sql("people")), params)],
+            _rows(conn, text(_sql("people")), params),
             columns=["id", "name", "org_unit_id", "active_days", "records_worked", "trained", "regular", "engaged"],
         )
     league = _league(conn, scope, pillar_id, unit, grain, period, previous)
@@ -328,6 +328,11 @@ def _freshness(conn: Connection, scope: Scope, grain: str, period: Period) -> di
         return {**fresh, "import": last}
     params = {"end": period.end, "people": scope.people or bool(scope.person)}
     return {r.source: r.latest for r in conn.execute(text(_sql("freshness_live")), params)}
+
+
+def _rows(conn: Connection, sql: TextClause, params: dict) -> list[tuple]:
+    """A query's rows as plain tuples (a frame from tuples builds faster than from a dict per row)."""
+    return [tuple(r) for r in conn.execute(sql, params)]
 
 
 def _target_sources(conn: Connection, unit: str, kpis: list[str], day: date) -> dict:
@@ -437,7 +442,7 @@ def _people_views(conn: Connection, scope: Scope, params: dict, children: list[U
 
 def _process_views(conn: Connection, params: dict) -> dict:
     meetings = pd.DataFrame(
-        [r._asdict() for r in conn.execute(text(_sql("meetings")), params)],
+        _rows(conn, text(_sql("meetings")), params),
         columns=["day", "kind", "status", "meetings", "with_report", "with_sponsor"],
     )
     held = meetings[meetings["status"] == "held"]
@@ -452,15 +457,15 @@ def _process_views(conn: Connection, params: dict) -> dict:
         "meetings": meetings,
         "report_use": by_kind,
         "governance": pd.DataFrame(
-            [r._asdict() for r in conn.execute(text(_sql("governance")), params)],
+            _rows(conn, text(_sql("governance")), params),
             columns=["day", "unit", "status", "sponsor_present", "crm_report_used", "title"],
         ),
         "communications": pd.DataFrame(
-            [r._asdict() for r in conn.execute(text(_sql("communications")), params)],
+            _rows(conn, text(_sql("communications")), params),
             columns=["day", "channel", "status", "communications", "recipients", "opens"],
         ),
         "coaching": pd.DataFrame(
-            [r._asdict() for r in conn.execute(text(_sql("coaching")), params)],
+            _rows(conn, text(_sql("coaching")), params),
             columns=["unit", "sessions", "with_crm"],
         ),
     }
