@@ -44,7 +44,9 @@ def test_every_page_ends_with_the_freshness_of_each_source(org_url: str, page: s
     assert "CRM activity to 23 Mar 2026" in data and "Meetings to 16 Mar 2026" in data
     assert "last import" not in data  # the fixture was written directly, not imported
     days = (date.today() - date(2026, 3, 23)).days
-    assert stale.startswith(":orange[:material/schedule: Not updated for more than 7 days: CRM activity (" + f"{days} days)")
+    assert stale.startswith(
+        ":orange[:material/schedule: Not updated for more than 7 days: CRM activity (" + f"{days} days)"
+    )
 
 
 def test_the_footer_shows_only_what_the_viewer_may_see(org_url: str, monkeypatch) -> None:
