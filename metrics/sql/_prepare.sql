@@ -62,25 +62,34 @@ CREATE TEMP TABLE _activity ON COMMIT DROP AS
 WITH cells AS (
     SELECT a.person_id, date_trunc('week', a.date::timestamp)::date AS week, date_trunc('month', a.date::timestamp)::date AS month,
            count(*) FILTER (WHERE is_active_day(a.logins, a.records_created, a.records_updated, a.reports_viewed)) AS active_days,
-           sum(a.records_created + a.records_updated) AS records_worked
+           sum(a.records_created + a.records_updated) AS records_worked,
+           -- the pillar pages' activity mix (metrics/sql/_unit_periods.sql)
+           sum(a.logins) AS logins, sum(a.records_created) AS records_created,
+           sum(a.records_updated) AS records_updated, sum(a.reports_viewed) AS reports_viewed
     FROM crm_activity a
     WHERE a.date >= (SELECT min(period_start) FROM _periods)
     GROUP BY a.person_id, date_trunc('week', a.date::timestamp), date_trunc('month', a.date::timestamp)
 )
 SELECT person_id, 'week' AS grain, week AS period_start,
-       sum(active_days)::bigint AS active_days, sum(records_worked)::bigint AS records_worked
+       sum(active_days)::bigint AS active_days, sum(records_worked)::bigint AS records_worked,
+       sum(logins)::bigint AS logins, sum(records_created)::bigint AS records_created,
+       sum(records_updated)::bigint AS records_updated, sum(reports_viewed)::bigint AS reports_viewed
 FROM cells GROUP BY person_id, week
 UNION ALL
-SELECT person_id, 'month', month, sum(active_days)::bigint, sum(records_worked)::bigint
+SELECT person_id, 'month', month, sum(active_days)::bigint, sum(records_worked)::bigint,
+       sum(logins)::bigint, sum(records_created)::bigint, sum(records_updated)::bigint, sum(reports_viewed)::bigint
 FROM cells GROUP BY person_id, month
 UNION ALL
-SELECT person_id, 'quarter', date_trunc('quarter', month::timestamp)::date, sum(active_days)::bigint, sum(records_worked)::bigint
+SELECT person_id, 'quarter', date_trunc('quarter', month::timestamp)::date, sum(active_days)::bigint, sum(records_worked)::bigint,
+       sum(logins)::bigint, sum(records_created)::bigint, sum(records_updated)::bigint, sum(reports_viewed)::bigint
 FROM cells GROUP BY person_id, date_trunc('quarter', month::timestamp);
 
 -- Licensed users L(U,P), attached to their own unit, with their activity in the period.
 CREATE TEMP TABLE _licensed ON COMMIT DROP AS
 SELECT pp.person_id, pp.org_unit_id, pp.covered_on, pr.grain, pr.period_start, pr.period_end, pr.k,
-       coalesce(a.active_days, 0) AS active_days, coalesce(a.records_worked, 0) AS records_worked
+       coalesce(a.active_days, 0) AS active_days, coalesce(a.records_worked, 0) AS records_worked,
+       coalesce(a.logins, 0) AS logins, coalesce(a.records_created, 0) AS records_created,
+       coalesce(a.records_updated, 0) AS records_updated, coalesce(a.reports_viewed, 0) AS reports_viewed
 FROM _people pp
 JOIN _periods pr ON is_licensed(pp.license_start, pp.license_end, pr.period_end)
 LEFT JOIN _activity a ON a.person_id = pp.person_id AND a.grain = pr.grain AND a.period_start = pr.period_start;

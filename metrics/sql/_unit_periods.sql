@@ -24,32 +24,7 @@ WHERE day >= (SELECT min(period_start) FROM _periods)
 
 -- Per person and period, attached to the person's own unit; summed per unit below.
 CREATE TEMP TABLE _unit_own ON COMMIT DROP AS
-WITH cells AS (
-    -- Activity of non-integration people from the first day recomputed, each row read once into a
-    -- (week, month) cell; the three grains are sums of cells.
-    SELECT a.person_id, date_trunc('week', a.date::timestamp)::date AS week,
-           date_trunc('month', a.date::timestamp)::date AS month,
-           sum(a.logins) AS logins, sum(a.records_created) AS records_created,
-           sum(a.records_updated) AS records_updated, sum(a.reports_viewed) AS reports_viewed
-    FROM crm_activity a
-    JOIN _people pe ON pe.person_id = a.person_id
-    WHERE a.date >= (SELECT min(period_start) FROM _periods)
-    GROUP BY a.person_id, date_trunc('week', a.date::timestamp), date_trunc('month', a.date::timestamp)
-),
-mix AS (
-    SELECT person_id, 'week' AS grain, week AS period_start, sum(logins) AS logins,
-           sum(records_created) AS records_created, sum(records_updated) AS records_updated,
-           sum(reports_viewed) AS reports_viewed
-    FROM cells GROUP BY person_id, week
-    UNION ALL
-    SELECT person_id, 'month', month, sum(logins), sum(records_created), sum(records_updated), sum(reports_viewed)
-    FROM cells GROUP BY person_id, month
-    UNION ALL
-    SELECT person_id, 'quarter', date_trunc('quarter', month::timestamp)::date, sum(logins), sum(records_created),
-           sum(records_updated), sum(reports_viewed)
-    FROM cells GROUP BY person_id, date_trunc('quarter', month::timestamp)
-),
-licensed AS (
+WITH licensed AS (
     -- Training x usage and the activity mix: licensed users (trained: every required course done
     -- by the period's end; regular: k or more activity days; active: at least one activity day).
     SELECT l.org_unit_id, l.grain, l.period_start,
@@ -60,12 +35,11 @@ licensed AS (
            count(*) FILTER (WHERE NOT coalesce(l.covered_on <= l.period_end, false) AND l.active_days < l.k)
                AS neither,
            count(*) FILTER (WHERE l.active_days > 0) AS active_users,
-           coalesce(sum(a.logins) FILTER (WHERE l.active_days > 0), 0) AS logins,
-           coalesce(sum(a.records_created) FILTER (WHERE l.active_days > 0), 0) AS records_created,
-           coalesce(sum(a.records_updated) FILTER (WHERE l.active_days > 0), 0) AS records_updated,
-           coalesce(sum(a.reports_viewed) FILTER (WHERE l.active_days > 0), 0) AS reports_viewed
+           coalesce(sum(l.logins) FILTER (WHERE l.active_days > 0), 0) AS logins,
+           coalesce(sum(l.records_created) FILTER (WHERE l.active_days > 0), 0) AS records_created,
+           coalesce(sum(l.records_updated) FILTER (WHERE l.active_days > 0), 0) AS records_updated,
+           coalesce(sum(l.reports_viewed) FILTER (WHERE l.active_days > 0), 0) AS reports_viewed
     FROM _licensed l
-    LEFT JOIN mix a ON a.person_id = l.person_id AND a.grain = l.grain AND a.period_start = l.period_start
     GROUP BY l.org_unit_id, l.grain, l.period_start
 ),
 funnel AS (
@@ -75,7 +49,9 @@ funnel AS (
            count(*) FILTER (WHERE pe.covered_on <= pe.license_start + 30) AS onboarded,
            count(*) FILTER (WHERE pe.covered_on <= pe.license_start + 30 AND l.active_days >= p.k) AS onboarded_active
     FROM _people pe
-    JOIN _periods p ON pe.license_start + 30 BETWEEN p.period_start AND p.period_end
+    CROSS JOIN (VALUES ('week'), ('month'), ('quarter')) AS g (grain)
+    JOIN _periods p ON p.grain = g.grain
+                   AND p.period_start = date_trunc(g.grain, (pe.license_start + 30)::timestamp)::date
     LEFT JOIN _licensed l ON l.person_id = pe.person_id AND l.grain = p.grain AND l.period_start = p.period_start
     GROUP BY pe.org_unit_id, p.grain, p.period_start
 ),
@@ -88,8 +64,10 @@ answers AS (
            sum(r.reinforcement) AS reinforcement_sum, count(r.reinforcement) AS reinforcement_n
     FROM pulse_responses r
     JOIN _people pe ON pe.person_id = r.person_id
-    JOIN _periods p ON r.date BETWEEN p.period_start AND p.period_end
+    CROSS JOIN (VALUES ('week'), ('month'), ('quarter')) AS g (grain)
+    JOIN _periods p ON p.grain = g.grain AND p.period_start = date_trunc(g.grain, r.date::timestamp)::date
     WHERE num_nonnulls(r.awareness, r.desire, r.knowledge, r.ability, r.reinforcement) > 0
+      AND r.date >= (SELECT min(period_start) FROM _periods)
     GROUP BY pe.org_unit_id, p.grain, p.period_start, r.person_id
 ),
 pulse AS (
@@ -161,25 +139,34 @@ JOIN _tree t ON t.unit_id = o.org_unit_id
 JOIN _periods p ON p.grain = o.grain AND p.period_start = o.period_start
 GROUP BY t.ancestor_id, o.grain, o.period_start, p.period_end;
 
--- Held coaching sessions per unit that held them (its own, not its subtree's).
+-- Held coaching sessions per unit that held them (its own, not its subtree's), written period by
+-- period (a page reads one period's rows).
 INSERT INTO unit_coaching (org_unit_id, grain, period_start, period_end, personal, sessions, with_crm)
 SELECT m.org_unit_id, p.grain, p.period_start, p.period_end, m.person_id IS NOT NULL,
        count(*), count(*) FILTER (WHERE m.crm_report_used)
 FROM meetings m
-JOIN _periods p ON m.scheduled_on BETWEEN p.period_start AND p.period_end
+CROSS JOIN (VALUES ('week'), ('month'), ('quarter')) AS g (grain)
+JOIN _periods p ON p.grain = g.grain AND p.period_start = date_trunc(g.grain, m.scheduled_on::timestamp)::date
 WHERE m.kind = 'coaching' AND m.status = 'held'
+  AND m.scheduled_on BETWEEN (SELECT min(period_start) FROM _periods) AND (SELECT max(period_end) FROM _periods)
 GROUP BY m.org_unit_id, p.grain, p.period_start, p.period_end, m.person_id IS NOT NULL
-ORDER BY p.grain, p.period_start;  -- a page reads one period's rows: keep them together
+ORDER BY p.grain, p.period_start;
 
--- Meetings of each unit's subtree per day, kind and status (the cadence calendar, report use).
+-- Meetings of each unit's subtree per day, kind and status (the cadence calendar, report use):
+-- counted per unit first, then summed up the tree (a page reads one unit's days by index).
 INSERT INTO unit_meeting_days (org_unit_id, day, kind, status, personal, meetings, with_report, with_sponsor)
-SELECT t.ancestor_id, m.scheduled_on, m.kind, m.status, m.person_id IS NOT NULL,
-       count(*), count(*) FILTER (WHERE m.crm_report_used), count(*) FILTER (WHERE m.sponsor_present)
-FROM meetings m
-JOIN _tree t ON t.unit_id = m.org_unit_id
-WHERE m.scheduled_on BETWEEN (SELECT min(period_start) FROM _periods) AND (SELECT max(period_end) FROM _periods)
-GROUP BY t.ancestor_id, m.scheduled_on, m.kind, m.status, m.person_id IS NOT NULL
-ORDER BY t.ancestor_id, m.scheduled_on;  -- a page reads one unit's days: keep them together
+WITH own AS (
+    SELECT m.org_unit_id, m.scheduled_on AS day, m.kind, m.status, m.person_id IS NOT NULL AS personal,
+           count(*) AS meetings, count(*) FILTER (WHERE m.crm_report_used) AS with_report,
+           count(*) FILTER (WHERE m.sponsor_present) AS with_sponsor
+    FROM meetings m
+    WHERE m.scheduled_on BETWEEN (SELECT min(period_start) FROM _periods) AND (SELECT max(period_end) FROM _periods)
+    GROUP BY m.org_unit_id, m.scheduled_on, m.kind, m.status, m.person_id IS NOT NULL
+)
+SELECT t.ancestor_id, o.day, o.kind, o.status, o.personal, sum(o.meetings), sum(o.with_report), sum(o.with_sponsor)
+FROM own o
+JOIN _tree t ON t.unit_id = o.org_unit_id
+GROUP BY t.ancestor_id, o.day, o.kind, o.status, o.personal;
 
 -- Each source table's latest date up to the period's end, whole tables (found by index). Meetings
 -- twice: all of them, and those naming no person (what a viewer without person-level rows sees).
