@@ -156,7 +156,7 @@ class PillarView:
     trend: pd.DataFrame  # kpi_id, period_start, partial, value, target, status, numerator, denominator
     breakdown: pd.DataFrame  # kpi_id, unit_id, name, value, target, status, numerator, denominator
     people: pd.DataFrame | None  # on a team: its licensed users (when the viewer may see them)
-    league: pd.DataFrame  # teams under the unit: unit_id, name, score, previous, change, rank
+    league: pd.DataFrame  # top and bottom teams under the unit: unit_id, name, score, previous, change, rank, ranked
     views: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -348,14 +348,18 @@ def _target_sources(conn: Connection, unit: str, kpis: list[str], day: date) -> 
 def _league(
     conn: Connection, scope: Scope, pillar_id: str, unit: str, grain: str, period: Period, previous: Period | None
 ) -> pd.DataFrame:
-    """Every team under the unit ranked on the pillar score, best first, with its change."""
-    columns = ["unit_id", "name", "score", "previous", "change", "rank"]
+    """The teams under the unit ranked on the pillar score, best first, with their change: the top
+    and bottom LEAGUE_SHOWN of them, and in `ranked` how many teams were ranked."""
+    columns = ["unit_id", "name", "score", "previous", "change", "rank", "ranked"]
     scope.apply(conn)
     start = previous.start if previous is not None else period.start
-    params = {"unit": unit, "grain": grain, "start": period.start, "previous": start, "pillar": pillar_id}
+    params = {
+        "unit": unit, "grain": grain, "start": period.start, "previous": start, "pillar": pillar_id,
+        "shown": LEAGUE_SHOWN,
+    }  # fmt: skip
     kept = conn.execute(text(LEAGUE_SQL), params).all()
     if kept and kept[0].teams >= 2 and kept[0].kept == kept[0].teams * len({period.start, start}):
-        return pd.DataFrame(dict(zip(columns, list(zip(*kept, strict=True))[:6], strict=True)))
+        return pd.DataFrame(dict(zip(columns, list(zip(*kept, strict=True))[:7], strict=True)))
     # Targets or weights changed since the refresh scored these periods (or it did not): score live.
     teams = {r.id: r.name for r in conn.execute(text(_sql("teams")), {"unit": unit})}
     if len(teams) < 2:
@@ -382,12 +386,14 @@ def _league(
                 "change": now - prev if prev is not None else None,
             }
         )
-    out = pd.DataFrame(rows, columns=columns[:-1])
+    out = pd.DataFrame(rows, columns=columns[:-2])
     if out.empty:
         return pd.DataFrame(columns=columns)
     out = out.sort_values(["score", "name"], ascending=[False, True], kind="stable").reset_index(drop=True)
     out["rank"] = out["score"].rank(method="min", ascending=False).astype(int)
-    return out
+    out["ranked"] = len(out)
+    ends = (out.index < LEAGUE_SHOWN) | (out.index >= len(out) - LEAGUE_SHOWN)
+    return out[ends].reset_index(drop=True)
 
 
 QUADRANT = ("trained_active", "trained_inactive", "untrained_active", "neither")

@@ -391,7 +391,8 @@ def _league(view: PillarView) -> None:
             }
         )
 
-    st.markdown(f"**Top {len(top)}** of {len(league)} teams")
+    ranked = int(league["ranked"].iloc[0]) if "ranked" in league else len(league)  # snapshots before it: all rows
+    st.markdown(f"**Top {len(top)}** of {ranked} teams")
     st.dataframe(table(top), hide_index=True, width="stretch")
     if not bottom.empty:
         st.markdown(f"**Bottom {len(bottom)}**")

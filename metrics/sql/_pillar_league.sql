@@ -1,6 +1,6 @@
 -- The league from the refresh's pillar scores (unit_scores): the teams (units without children)
 -- under :unit that have a :pillar score in the period, best first, with the one before and the
--- change. Each row also says how many teams there are and how many of their rows were scored with
+-- change; the top and bottom :shown of them. Each row also says how many teams there are and how many of their rows were scored with
 -- the targets and weights in force now (basis, _unit_basis.sql): fewer than teams x periods means
 -- score live.
 WITH basis AS (
@@ -31,10 +31,17 @@ scores AS (
     FROM teams t
     JOIN period_rows r ON r.org_unit_id = t.id
     GROUP BY t.id, t.name
+),
+-- Only the top and bottom :shown teams leave the database, with how many were ranked.
+ranked AS (
+    SELECT unit_id, name, score, previous, score - previous AS change, rank() OVER (ORDER BY score DESC) AS rank,
+           row_number() OVER (ORDER BY score DESC, name COLLATE "C") AS pos, count(*) OVER () AS ranked
+    FROM scores
+    WHERE score IS NOT NULL
 )
-SELECT unit_id, name, score, previous, score - previous AS change, rank() OVER (ORDER BY score DESC) AS rank,
+SELECT unit_id, name, score, previous, change, rank, ranked,
        (SELECT count(*) FROM teams) AS teams,
        (SELECT sum(kept) FROM scores) AS kept
-FROM scores
-WHERE score IS NOT NULL
-ORDER BY score DESC, name COLLATE "C"
+FROM ranked
+WHERE pos <= :shown OR pos > ranked - :shown
+ORDER BY pos
