@@ -157,6 +157,23 @@ def test_kpi_values_stop_at_the_scope_and_its_ancestors(app: Engine) -> None:
     assert seen == {"T1", "D1", "C"}
 
 
+@pytest.mark.parametrize(
+    ("roots", "company", "units"),
+    [
+        (("C",), True, {"C", "D1", "D2", "T1", "T2", "T3"}),
+        (("D1", "D2"), False, {"C", "D1", "D2", "T1", "T2", "T3"}),  # every unit but not the root: no shortcut
+        (("D2",), False, {"C", "D2", "T3"}),
+        (("nowhere",), False, set()),
+    ],
+)
+def test_the_whole_company_shortcut_admits_exactly_the_listed_units(app: Engine, roots, company, units) -> None:
+    with app.connect() as conn:
+        Scope(roots, people=True).apply(conn)
+        assert conn.execute(text("SELECT viewer_sees_company()")).scalar_one() is company
+        assert set(conn.execute(text("SELECT DISTINCT org_unit_id FROM kpi_values")).scalars()) == units
+        assert set(conn.execute(text("SELECT DISTINCT org_unit_id FROM unit_scores")).scalars()) <= units
+
+
 def test_suppressed_pulse_rows_and_their_base_are_hidden(app: Engine, owner: Engine) -> None:
     query = text("SELECT count(*) FROM kpi_values WHERE kpi_id = 'pulse_score' AND value IS NULL AND denominator > 0")
     with owner.connect() as conn:
