@@ -24,6 +24,8 @@ v AS (
     JOIN kpi_values kv ON kv.org_unit_id = a.unit_id
     WHERE (CAST(:grain AS text) IS NULL OR kv.grain = CAST(:grain AS text))
       AND (CAST(:period_from AS date) IS NULL OR kv.period_start >= CAST(:period_from AS date))
+      -- (implied by the line above; lets every unit's recent periods be read by the period_end index)
+      AND (CAST(:period_from AS date) IS NULL OR kv.period_end >= CAST(:period_from AS date))
       AND (CAST(:period_to AS date) IS NULL OR kv.period_start <= CAST(:period_to AS date))
 ),
 -- Every target record that may apply to a unit: records on the unit itself (depth 0) or an ancestor.

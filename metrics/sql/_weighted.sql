@@ -8,7 +8,8 @@
 WITH scored AS (
     __SCORED__
 ),
-weights AS (
+-- Materialised: the weights of each period once (inlined, weights_at ran once per KPI row).
+weights AS MATERIALIZED (
     SELECT e.period_end, w.pillar, w.weight
     FROM (SELECT DISTINCT period_end FROM scored) AS e
     CROSS JOIN LATERAL weights_at(e.period_end) AS w
