@@ -73,27 +73,30 @@ def refresh_units(conn: Connection, params: dict | None) -> None:
     for stmt in statements((SQL_DIR / "_unit_periods.sql").read_text()):
         conn.execute(text(stmt), params)
     roots = list(conn.execute(text("SELECT id FROM org_units WHERE parent_id IS NULL")).scalars())
-    first = conn.execute(text("SELECT min(period_start) FROM _periods")).scalar_one()
+    # Each grain from its own first recomputed period: from the earliest of all, an incremental
+    # refresh scored a quarter's weeks that it does not recompute.
+    firsts = conn.execute(text("SELECT grain, min(period_start) FROM _periods GROUP BY grain ORDER BY grain")).all()
     basis = conn.execute(text(BASIS_SQL)).scalar_one()
     full = params["recompute_from"] == params["window_start"]
     if full:
         # Scoring every unit in every period: by hash joins, not one index probe of kpi_values per
         # unit (on `large`: 22-32 s by probes, 17 s by hash; a month's periods are faster by probes).
         conn.execute(text("SET LOCAL enable_nestloop = off"))
-    conn.execute(
-        text(UNIT_SCORES_SQL),
-        {
-            "basis": basis,
-            "ancestors": False,
-            "roots": roots,
-            "unit": None,
-            "parent": None,
-            "grain": None,
-            "period_from": first,
-            "period_to": None,
-            "kpi": None,
-        },
-    )
+    for grain, first in firsts:
+        conn.execute(
+            text(UNIT_SCORES_SQL),
+            {
+                "basis": basis,
+                "ancestors": False,
+                "roots": roots,
+                "unit": None,
+                "parent": None,
+                "grain": grain,
+                "period_from": first,
+                "period_to": None,
+                "kpi": None,
+            },
+        )
     if full:
         conn.execute(text("SET LOCAL enable_nestloop = on"))
         for stmt in statements((SQL_DIR / "_unit_analyze.sql").read_text()):
