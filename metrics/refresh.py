@@ -36,14 +36,13 @@ def _only_comments(sql: str) -> bool:
 
 
 def sync_catalogue(conn: Connection) -> None:
-    """Upsert the pillars and KPIs of the registry into their tables."""
-    for position, p in enumerate(PILLARS):
-        stmt = pg_insert(schema.pillars).values(
-            id=p.id, title=p.title, default_weight=p.default_weight, position=position
-        )
-        conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=dict(stmt.excluded)))
-    for position, k in enumerate(KPIS):
-        stmt = pg_insert(schema.kpis).values(
+    """Upsert the pillars and KPIs of the registry into their tables (nothing when they hold it already)."""
+    pillars = [
+        dict(id=p.id, title=p.title, default_weight=p.default_weight, position=position)
+        for position, p in enumerate(PILLARS)
+    ]
+    kpis = [
+        dict(
             id=k.id,
             pillar=k.pillar,
             title=k.title,
@@ -54,7 +53,18 @@ def sync_catalogue(conn: Connection) -> None:
             position=position,
             min_respondents=k.min_respondents,
         )
-        conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=dict(stmt.excluded)))
+        for position, k in enumerate(KPIS)
+    ]
+    for table, rows in ((schema.pillars, pillars), (schema.kpis, kpis)):
+        # One read instead of a write per row on every refresh.
+        held = [
+            dict(r._mapping) for r in conn.execute(select(*(table.c[c] for c in rows[0])).order_by(table.c.position))
+        ]
+        if held == rows:
+            continue
+        for row in rows:
+            stmt = pg_insert(table).values(**row)
+            conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=dict(stmt.excluded)))
 
 
 def data_window(conn: Connection) -> tuple[date | None, date | None]:

@@ -247,3 +247,16 @@ def test_a_truncate_marks_every_period_stale(conn: Connection) -> None:
     _base(conn)
     conn.execute(text("TRUNCATE recognitions"))
     assert pending(conn) == (True, None)
+
+
+def test_the_catalogue_is_written_only_when_it_differs(conn: Connection) -> None:
+    from metrics.refresh import sync_catalogue
+
+    versions = text("SELECT string_agg(ctid::text, ',' ORDER BY id) FROM kpis")  # a rewritten row moves
+    sync_catalogue(conn)
+    before = conn.execute(versions).scalar_one()
+    sync_catalogue(conn)
+    assert conn.execute(versions).scalar_one() == before  # nothing rewritten
+    conn.execute(text("UPDATE kpis SET title = 'Renamed' WHERE id = 'adoption_rate'"))
+    sync_catalogue(conn)
+    assert conn.execute(text("SELECT title FROM kpis WHERE id = 'adoption_rate'")).scalar_one() == "Adoption rate"
