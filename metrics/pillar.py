@@ -318,7 +318,7 @@ def pillar(
     elif pillar_id == "process":
         view.views = _process_views(conn, params)
     else:
-        view.views = _technology_views(conn, params)
+        view.views = _technology_views(conn, scope, params)
     return view
 
 
@@ -486,7 +486,9 @@ def _process_views(conn: Connection, params: dict) -> dict:
     }
 
 
-def _technology_views(conn: Connection, params: dict) -> dict:
+def _technology_views(conn: Connection, scope: Scope, params: dict) -> dict:
+    if not scope.people:  # counted from person-level rows: none for this viewer, and zeros would read as news
+        return {"activity_mix": None}
     kept = counts(conn, params)
     issues = kept["open_issues"]
     return {

@@ -139,3 +139,12 @@ def test_a_member_sees_no_people_and_a_sponsor_no_names(app: AppTest) -> None:
     assert at.title[0].value == "People · North"
     assert "P3" not in _texts(at) and not any("Person" in d.value.columns for d in at.dataframe)
     assert "Person-level rows are shown to managers" in _texts(at)
+
+
+def test_a_sponsor_reads_no_zeros_where_person_level_counts_are_withheld(app: AppTest) -> None:
+    at = _open(app, "technology", email="sponsor@acme.test", unit="C")
+    assert _metrics(at)["Engaged users"] == "56 %"  # the KPI itself is an aggregate: shown
+    assert not any("Open issues" in d.value.columns or "Activity" in d.value.columns for d in at.dataframe)
+    assert _texts(at).count("Counted from person-level rows") == 2  # activity mix and open issues
+    people = _open(app, "people", email="sponsor@acme.test", unit="C")
+    assert "Shown only when 5 or more people answered" not in _texts(people)  # the pulse profile is withheld

@@ -455,7 +455,7 @@ def _people_views(view: PillarView) -> None:
             st.caption(f"{f['new_users']} → {f['trained']} → {f['active']} people")
     with right:
         st.subheader("ADKAR pulse profile")
-        if "pulse" not in v:  # frozen, counted from person-level rows
+        if "pulse" not in v or not v.get("sees_people", True):  # counted from person-level rows
             st.caption(PERSON_LEVEL)
         elif v["pulse"] is None:
             st.caption("Shown only when 5 or more people answered in this period.")
@@ -611,7 +611,7 @@ def _technology_views(view: PillarView) -> None:
         st.subheader("Activity mix per active user")
         mix = v.get("activity_mix")
         n = mix["active_users"] if mix else 0
-        if mix is None:  # frozen, counted from person-level rows
+        if mix is None:  # counted from person-level rows (live or frozen)
             st.caption(PERSON_LEVEL)
         elif not n:
             st.caption("No activity visible in this period.")
@@ -636,7 +636,7 @@ def _technology_views(view: PillarView) -> None:
             st.caption(f"Per user with at least one activity day ({n:,} users).")
     with right:
         st.subheader("Open issues by age")
-        if "open_issues" not in v:  # frozen, counted from person-level rows
+        if "open_issues" not in v:  # counted from person-level rows (live or frozen)
             st.caption(PERSON_LEVEL)
             return
         st.dataframe(
