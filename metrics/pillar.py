@@ -24,6 +24,7 @@ from metrics.scoring import SCORES_SQL, kpi_rows, score_rows
 TREND_PERIODS = 13
 SMALL_BASE = 10  # a KPI whose denominator is below this is marked: 100 % of 2 people is not a trend
 LEAGUE_SHOWN = 5
+COACHING_SHOWN = 20  # teams with the lowest share of coaching on CRM data; the rest one drill away
 PULSE_MIN_RESPONDENTS = 5
 PULSE_ITEMS = ("awareness", "desire", "knowledge", "ability", "reinforcement")
 K_SQL = "SELECT k FROM period_grid(:start, :end) WHERE grain = :grain AND period_start = :start"
@@ -480,8 +481,8 @@ def _process_views(conn: Connection, params: dict) -> dict:
             columns=["day", "channel", "status", "communications", "recipients", "opens"],
         ),
         "coaching": pd.DataFrame(
-            _rows(conn, text(_sql("coaching")), params),
-            columns=["unit", "sessions", "with_crm"],
+            _rows(conn, text(_sql("coaching")), {**params, "shown": COACHING_SHOWN}),
+            columns=["unit", "sessions", "with_crm", "teams"],
         ),
     }
 

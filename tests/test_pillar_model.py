@@ -151,9 +151,19 @@ def test_process_views(app: Engine) -> None:
     assert c.groupby("status")["communications"].sum().to_dict() == {"cancelled": 1, "planned": 1, "sent": 3}
     # Held coaching: m7 (CRM) and m8 in North, m18 (CRM) in Service; lowest share first.
     assert view.views["coaching"].to_dict("records") == [
-        {"unit": "North", "sessions": 2, "with_crm": 1},
-        {"unit": "Service", "sessions": 1, "with_crm": 1},
+        {"unit": "North", "sessions": 2, "with_crm": 1, "teams": 2},
+        {"unit": "Service", "sessions": 1, "with_crm": 1, "teams": 2},
     ]
+
+
+def test_coaching_lists_the_teams_with_the_lowest_share_first(app: Engine, monkeypatch) -> None:
+    from metrics import pillar as pillar_model
+
+    monkeypatch.setattr(pillar_model, "COACHING_SHOWN", 1)
+    with app.connect() as conn:
+        view = pillar(conn, ADMIN, "process", "C", "month", FEB)
+    # North 1 of 2 on CRM data (50 %) before Service 1 of 1: only North, and that there are 2 teams.
+    assert view.views["coaching"].to_dict("records") == [{"unit": "North", "sessions": 2, "with_crm": 1, "teams": 2}]
 
 
 def test_technology_views(app: Engine) -> None:

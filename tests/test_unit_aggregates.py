@@ -108,7 +108,8 @@ GROUP BY m.scheduled_on, m.kind, m.status
 ORDER BY m.scheduled_on, m.kind, m.status
 """
 LIVE_COACHING = """
-SELECT u.name AS unit, count(*) AS sessions, count(*) FILTER (WHERE m.crm_report_used) AS with_crm
+SELECT u.name AS unit, count(*) AS sessions, count(*) FILTER (WHERE m.crm_report_used) AS with_crm,
+       count(*) OVER () AS teams
 FROM meetings m
 JOIN org_units u ON u.id = m.org_unit_id
 WHERE m.kind = 'coaching' AND m.status = 'held' AND m.scheduled_on BETWEEN :start AND :end
@@ -139,14 +140,14 @@ def _periods(conn: Connection) -> list:
 
 
 def _live(conn: Connection, sql: str, unit: str, p) -> list[tuple]:
-    params = {"unit": unit, "grain": p.grain, "start": p.period_start, "end": p.period_end, "k": p.k}
+    params = {"unit": unit, "grain": p.grain, "start": p.period_start, "end": p.period_end, "k": p.k, "shown": 10_000}
     return [tuple(r) for r in conn.execute(text(sql), params)]
 
 
 def _kept(conn: Connection, name: str, unit: str, p) -> list[tuple]:
     from metrics.pillar import _sql
 
-    params = {"unit": unit, "grain": p.grain, "start": p.period_start, "end": p.period_end, "k": p.k}
+    params = {"unit": unit, "grain": p.grain, "start": p.period_start, "end": p.period_end, "k": p.k, "shown": 10_000}
     return [tuple(r) for r in conn.execute(text(_sql(name)), params)]
 
 

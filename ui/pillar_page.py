@@ -545,6 +545,11 @@ def _process_views(view: PillarView) -> None:
                 hide_index=True,
                 width="stretch",
             )
+            teams = int(c["teams"].iloc[0]) if "teams" in c else len(c)  # snapshots before it: every team
+            if teams > len(c):
+                st.caption(
+                    f"The {len(c)} of {teams:,} teams with the lowest share first; drill into a unit for the rest."
+                )
     with right:
         st.subheader("Governance and the sponsor")
         g = v["governance"]
