@@ -29,11 +29,17 @@ v AS (
       AND (CAST(:period_to AS date) IS NULL OR kv.period_start <= CAST(:period_to AS date))
 ),
 -- Every target record that may apply to a unit: records on the unit itself (depth 0) or an ancestor.
-candidates AS (
-    SELECT t.id, t.kpi_id, c.unit_id, c.depth, t.effective_from, t.value
-    FROM targets t
-    JOIN org_closure c ON c.ancestor_id = t.org_unit_id
+-- The units read and their ancestors: a few closure rows each, found by unit (materialised: joined
+-- from a target on the root, the planner read the root's closure rows, one per unit of the tree).
+ancestry AS MATERIALIZED (
+    SELECT c.unit_id, c.ancestor_id, c.depth
+    FROM org_closure c
     WHERE c.unit_id IN (SELECT DISTINCT org_unit_id FROM v)
+),
+candidates AS (
+    SELECT t.id, t.kpi_id, a.unit_id, a.depth, t.effective_from, t.value
+    FROM ancestry a
+    JOIN targets t ON t.org_unit_id = a.ancestor_id
 ),
 -- Per row and tree level, the record in force at the period's end.
 latest AS (
