@@ -168,7 +168,7 @@ def throughput(url: str, rows: int, rounds: int) -> None:
     eng.dispose()
 
 
-def incremental(url: str, rounds: int = 3) -> None:
+def incremental(url: str, rounds: int = 5) -> None:
     """Round by round on demo: `refresh --full`, then one new week of activity imported and `refresh`; medians."""
     from db.canonical import import_files
 
