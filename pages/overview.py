@@ -79,6 +79,27 @@ if view.explains_movement(model):
     st.subheader("Why it moved")
     st.markdown("  \n".join(display.movement_lines(model.movement, model.previous)))
 
+with frame.database_errors():
+    review = data.since_last_review(ctx.url, ctx.viewer.scope, model, frozen.snapshot if frozen else None)
+if review["against"] is not None:  # nothing to say before the first snapshot of the unit
+    st.subheader("Since the last review")
+    st.caption(display.escape(review["since"]))
+    if review["items"]:
+        st.markdown(
+            "\n".join(
+                f"- **{display.escape(c['title'])}** {display.escape(c['then'])} → {display.escape(c['now'])}"
+                f" · {display.escape(c['note'])}"
+                for c in review["items"]
+            )
+        )
+    else:
+        st.caption(review["empty"])
+    if review["closed"]:
+        st.markdown(
+            f":material/task_alt: {display.plural(len(review['closed']), 'action')} closed since: "
+            + display.escape("; ".join(review["closed"]))
+        )
+
 labels, open_periods = view.trend_labels(model)
 n = len(model.scores)
 st.subheader(f"Trend · last {display.plural(n, ctx.grain)}" if n > 1 else f"Trend · {display.plural(n, ctx.grain)}")

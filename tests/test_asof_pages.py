@@ -188,3 +188,15 @@ def test_the_sidebar_lists_the_units_snapshots_to_open(app: AppTest, org: dict) 
     assert "As of snapshot «Feb steering committee»" in at.info[0].value
     at.sidebar.selectbox(key="asof_pick").select(None).run()
     assert "As of snapshot" not in _texts(at) and "snapshot" not in at.query_params
+
+
+def test_the_live_overview_says_what_moved_since_the_last_review(app: AppTest, org: dict) -> None:
+    at = _open(app, "overview", unit="D1")
+    text = _texts(at)
+    assert "Since the last review" in text
+    assert "Compared with “Feb steering committee” (Feb 2026, frozen" in text.replace("\\", "")
+    # Report use in meetings: 4 of 6 (67 %, red against 80) then; 5 of 7 (71 %, green against the new 50) now.
+    line = next(m.value for m in at.markdown if "Report use in meetings" in m.value).replace("\\", "")
+    assert "67 % → 71 % · off target → on target; target 80 % → 50 %" in line
+    frozen = _open(AppTest.from_file(APP, default_timeout=60), "overview", snapshot=str(org["sid"]))
+    assert "Since the last review" not in _texts(frozen)  # nothing was frozen of Sales before it

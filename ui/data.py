@@ -143,6 +143,15 @@ def source_latest(db_url: str, scope: Scope, data_version: int):
         return fresh(conn, counts=False)
 
 
+def since_last_review(db_url: str, scope: Scope, model, snap=None) -> dict:
+    """What moved since the unit's previous snapshot (before `snap` when the page shows one); not
+    cached: the model is the page's own, and the query is a few rows."""
+    from metrics import pack
+
+    with engine(db_url).connect() as conn:
+        return pack.since_last_review(conn, scope, model, snap, date.today())
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def overdue_actions(db_url: str, scope: Scope, unit: str, data_version: str, today: date):
     """Open actions past their due date on the unit or below it."""

@@ -463,6 +463,7 @@ def since_last_review(
 def _changes(model: Overview, last: snapshots.Snapshot | None, closed, num) -> dict:
     if last is None:
         return {
+            "against": None,
             "since": "No earlier snapshot of this unit: this is the first review on record.",
             "items": [],
             "closed": [],
@@ -508,6 +509,7 @@ def _changes(model: Overview, last: snapshots.Snapshot | None, closed, num) -> d
     items.sort(key=lambda t: t[:3])
     num("changes", "actions_closed_since", len(closed))
     return {
+        "against": last.id,
         "since": since,
         "items": [row for *_, row in items[:CHANGES_SHOWN]],
         "closed": [f"{a.title} ({a.kpi_title}, {a.unit_name})" for a in closed],
