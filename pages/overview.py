@@ -85,13 +85,16 @@ if review["against"] is not None:  # nothing to say before the first snapshot of
     st.subheader("Since the last review")
     st.caption(display.escape(review["since"]))
     if review["items"]:
+        shown = review["items"][: display.ATTENTION_SHOWN]  # status changes first, then the biggest moves
         st.markdown(
             "\n".join(
                 f"- **{display.escape(c['title'])}** {display.escape(c['then'])} → {display.escape(c['now'])}"
                 f" · {display.escape(c['note'])}"
-                for c in review["items"]
+                for c in shown
             )
         )
+        if rest := len(review["items"]) - len(shown):
+            st.caption(f"and {display.plural(rest, 'more KPI')} on the Meetings & actions page")
     else:
         st.caption(review["empty"])
     if review["closed"]:
