@@ -17,7 +17,9 @@ from fractions import Fraction
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select
+
+from db import schema
 
 TABLES = (
     "org_units",
@@ -206,7 +208,7 @@ class Context:
 def load_tables(conn: Connection) -> dict[str, pd.DataFrame]:
     t = {}
     for name in TABLES:
-        df = pd.read_sql(text(f"SELECT * FROM {name}"), conn)  # noqa: S608 - fixed table names
+        df = pd.read_sql(select(schema.metadata.tables[name]), conn)
         for column in DATE_COLUMNS.get(name, ()):
             df[column] = ordinals(df[column])
         t[name] = df

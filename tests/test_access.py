@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Connection, Engine, create_engine, exc, select, text
+from sqlalchemy import Connection, Engine, create_engine, exc, func, select, text
 
 from db import audit, schema, users
 from db.access import APP_ROLE
@@ -53,7 +53,7 @@ def owner(urls) -> Iterator[Engine]:
 
 
 def _count(conn: Connection, table: str) -> int:
-    return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: S608 - fixed names
+    return conn.execute(select(func.count()).select_from(schema.metadata.tables[table])).scalar_one()
 
 
 def test_the_application_role_is_not_privileged_and_owns_nothing(owner: Engine) -> None:

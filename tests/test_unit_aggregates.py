@@ -8,14 +8,15 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 
+from db import schema
 from db.engine import make_engine
 from metrics.pillar import PULSE_ITEMS, counts, pillar
 from metrics.refresh import refresh
 from metrics.scope import Scope
 from metrics.scoring import score_rows
-from tests.conftest import application_url, create_database
+from tests.conftest import application_url, create_database, fixture_org_database
 from tests.fixture_org import load
 
 ADMIN = Scope(("C",), people=True)
@@ -121,13 +122,7 @@ ORDER BY count(*) FILTER (WHERE m.crm_report_used)::double precision / count(*),
 
 @pytest.fixture(scope="module")
 def owner() -> Iterator[str]:
-    url = create_database()
-    eng = make_engine(url)
-    with eng.begin() as conn:
-        load(conn)
-        refresh(conn, full=True)
-    eng.dispose()
-    yield url
+    yield fixture_org_database()
 
 
 def _periods(conn: Connection) -> list:
@@ -220,11 +215,8 @@ def _kept_people(conn: Connection) -> dict[str, float | None]:
 
 
 def test_a_target_change_scores_the_league_live_until_the_next_refresh() -> None:
-    url = create_database()
+    url = fixture_org_database()
     eng = make_engine(url)
-    with eng.begin() as conn:
-        load(conn)
-        refresh(conn, full=True)
     assert _league(url) == pytest.approx({u: _kept_people(eng.connect())[u] for u in ("T1", "T2")})
     with eng.begin() as conn:
         # T1's adoption rate 3/4 = 75 % meets the inherited 60; against 95 it scores lower.
@@ -249,17 +241,14 @@ def test_a_target_change_scores_the_league_live_until_the_next_refresh() -> None
 def _tables(conn: Connection) -> dict[str, list[tuple]]:
     out = {}
     for table in UNIT_TABLES:
-        rows = [tuple(r) for r in conn.execute(text("SELECT * FROM " + table))]  # noqa: S608 - constants
+        rows = [tuple(r) for r in conn.execute(select(schema.metadata.tables[table]))]
         out[table] = sorted(rows, key=repr)
     return out
 
 
 def test_an_incremental_refresh_leaves_what_a_full_refresh_does() -> None:
-    url = create_database()
+    url = fixture_org_database()
     eng = make_engine(url)
-    with eng.begin() as conn:
-        load(conn)
-        refresh(conn, full=True)
     jan = {"s": date(2026, 1, 1)}
     stamp = "SELECT xmin::text FROM unit_periods WHERE org_unit_id = 'C' AND grain = 'month' AND period_start = :s"
     with eng.connect() as conn:
