@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 import pandas as pd
 from sqlalchemy import Connection, TextClause, text
@@ -46,7 +47,9 @@ SOURCES = {
 }
 
 
+@cache
 def _sql(name: str) -> str:
+    """A package .sql file, read once per process (pages call it for every query)."""
     return (SQL_DIR / f"_pillar_{name}.sql").read_text()
 
 
