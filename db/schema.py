@@ -376,6 +376,24 @@ unit_scores = _unit_period(
     Column("basis", String, nullable=False),
 )  # fmt: skip
 Index("ix_unit_scores_period", unit_scores.c.grain, unit_scores.c.period_start)  # the league (0013)
+# Each unit's league per grain, period and pillar: its top and bottom teams, ranked by the refresh (0015).
+unit_league = Table(
+    "unit_league",
+    metadata,
+    Column("org_unit_id", String, nullable=False),
+    Column("grain", String, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("pillar", String, nullable=False),
+    Column("pos", Integer, nullable=False),
+    Column("team_id", String, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("previous", Float),
+    Column("rank", Integer, nullable=False),
+    Column("ranked", Integer, nullable=False),
+    Column("basis", String, nullable=False),
+    PrimaryKeyConstraint("org_unit_id", "grain", "period_start", "pillar", "pos"),
+)
 unit_periods = _unit_period("unit_periods", *(Column(c, BigInteger, nullable=False) for c in _UNIT_PERIOD_COUNTS))
 unit_coaching = _unit_period(
     "unit_coaching", Column("personal", Boolean, nullable=False), Column("sessions", BigInteger, nullable=False),

@@ -55,6 +55,7 @@ def _sql(name: str) -> str:
 
 BASIS_SQL = (SQL_DIR / "_unit_basis.sql").read_text()
 LEAGUE_SQL = _sql("league").replace("__BASIS__", BASIS_SQL)
+LEAGUE_KEPT_SQL = _sql("league_kept").replace("__BASIS__", BASIS_SQL)
 # Pillar scores of every unit in the periods the refresh recomputes (its _periods), as the owner.
 UNIT_SCORES_SQL = (
     "INSERT INTO unit_scores (org_unit_id, grain, period_start, period_end, people, process, technology, basis)\n"
@@ -101,6 +102,9 @@ def refresh_units(conn: Connection, params: dict | None) -> None:
                 "kpi": None,
             },
         )
+    league = {**params, "basis": basis, "shown": LEAGUE_SHOWN}
+    for stmt in statements((SQL_DIR / "_unit_league.sql").read_text()):
+        conn.execute(text(stmt), league)
     if full:
         conn.execute(text("SET LOCAL enable_nestloop = on"))
         for stmt in statements((SQL_DIR / "_unit_analyze.sql").read_text()):
@@ -364,6 +368,9 @@ def _league(
         "unit": unit, "grain": grain, "start": period.start, "previous": start, "pillar": pillar_id,
         "shown": LEAGUE_SHOWN,
     }  # fmt: skip
+    ranked = conn.execute(text(LEAGUE_KEPT_SQL), params).all()
+    if ranked:  # ranked by the refresh with the targets and weights in force now
+        return pd.DataFrame(dict(zip(columns, list(zip(*ranked, strict=True)), strict=True)))
     kept = conn.execute(text(LEAGUE_SQL), params).all()
     if kept and kept[0].teams >= 2 and kept[0].kept == kept[0].teams * len({period.start, start}):
         return pd.DataFrame(dict(zip(columns, list(zip(*kept, strict=True))[:7], strict=True)))

@@ -3,4 +3,5 @@ ANALYZE unit_scores;
 ANALYZE unit_periods;
 ANALYZE unit_meeting_days;
 ANALYZE unit_coaching;
-ANALYZE source_freshness
+ANALYZE source_freshness;
+ANALYZE unit_league

@@ -3,4 +3,5 @@ DELETE FROM unit_scores;
 DELETE FROM unit_periods;
 DELETE FROM unit_meeting_days;
 DELETE FROM unit_coaching;
-DELETE FROM source_freshness
+DELETE FROM source_freshness;
+DELETE FROM unit_league
