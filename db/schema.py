@@ -83,6 +83,7 @@ org_units = Table(
     Index(
         "uq_org_units_single_root", text("(parent_id IS NULL)"), unique=True, postgresql_where=text("parent_id IS NULL")
     ),
+    Index("ix_org_units_parent_id", "parent_id"),  # a unit's children (0016)
 )
 
 people = Table(
@@ -400,6 +401,23 @@ unit_coaching = _unit_period(
     Column("with_crm", BigInteger, nullable=False), key=False,
 )  # fmt: skip
 Index("ix_unit_coaching_period", unit_coaching.c.grain, unit_coaching.c.period_start)
+# Each unit's teams with the lowest share of coaching on CRM data, with and without the sessions
+# that name a person (0016).
+unit_coaching_lowest = Table(
+    "unit_coaching_lowest",
+    metadata,
+    Column("org_unit_id", String, nullable=False),
+    Column("grain", String, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("people", Boolean, nullable=False),
+    Column("pos", Integer, nullable=False),
+    Column("team_id", String, nullable=False),
+    Column("sessions", BigInteger, nullable=False),
+    Column("with_crm", BigInteger, nullable=False),
+    Column("teams", BigInteger, nullable=False),
+    PrimaryKeyConstraint("org_unit_id", "grain", "period_start", "people", "pos"),
+)
 unit_meeting_days = Table(
     "unit_meeting_days",
     metadata,

@@ -102,9 +102,9 @@ def refresh_units(conn: Connection, params: dict | None) -> None:
                 "kpi": None,
             },
         )
-    league = {**params, "basis": basis, "shown": LEAGUE_SHOWN}
-    for stmt in statements((SQL_DIR / "_unit_league.sql").read_text()):
-        conn.execute(text(stmt), league)
+    for name, shown in (("_unit_league.sql", LEAGUE_SHOWN), ("_unit_coaching_lowest.sql", COACHING_SHOWN)):
+        for stmt in statements((SQL_DIR / name).read_text()):
+            conn.execute(text(stmt), {**params, "basis": basis, "shown": shown})
     if full:
         conn.execute(text("SET LOCAL enable_nestloop = on"))
         for stmt in statements((SQL_DIR / "_unit_analyze.sql").read_text()):
@@ -491,7 +491,8 @@ def _process_views(conn: Connection, params: dict) -> dict:
             columns=["day", "channel", "status", "communications", "recipients", "opens"],
         ),
         "coaching": pd.DataFrame(
-            _rows(conn, text(_sql("coaching")), {**params, "shown": COACHING_SHOWN}),
+            _rows(conn, text(_sql("coaching_kept")), params)
+            or _rows(conn, text(_sql("coaching")), {**params, "shown": COACHING_SHOWN}),
             columns=["unit", "sessions", "with_crm", "teams"],
         ),
     }

@@ -308,6 +308,9 @@ def _visible(url: str, scope: Scope) -> dict[str, set]:
                 conn.execute(text("SELECT DISTINCT source || ':' || personal FROM source_freshness")).scalars()
             ),
             "unit_league": set(conn.execute(text("SELECT DISTINCT org_unit_id FROM unit_league")).scalars()),
+            "unit_coaching_lowest": set(
+                conn.execute(text("SELECT DISTINCT org_unit_id || ':' || people FROM unit_coaching_lowest")).scalars()
+            ),
         }
     app.dispose()
     return seen
@@ -330,6 +333,7 @@ def test_row_level_security_on_the_unit_aggregates() -> None:
     admin = _visible(owner, ADMIN)
     assert admin["unit_periods"] == set(UNITS) - {"T3"}  # T3 has nobody: no row
     assert admin["unit_league"] == {"C", "D1"}  # D2 holds one team: no league
+    assert {"C:true", "C:false", "D1:true", "D1:false"} <= admin["unit_coaching_lowest"]
     assert "T1:true" in admin["unit_coaching"] and "D1:false" in admin["unit_meeting_days"]
     assert "crm_activity:true" in admin["source_freshness"] and "meetings:false" in admin["source_freshness"]
     sponsor = _visible(owner, Scope(("C",), people=False))
@@ -337,6 +341,7 @@ def test_row_level_security_on_the_unit_aggregates() -> None:
     # nobody; whole-table dates of the unit-level sources only.
     assert sponsor["unit_scores"] == set(UNITS)
     assert sponsor["unit_league"] == {"C", "D1"}
+    assert sponsor["unit_coaching_lowest"] and all(v.endswith(":false") for v in sponsor["unit_coaching_lowest"])
     assert sponsor["unit_periods"] == set()
     assert all(v.endswith(":false") for v in sponsor["unit_coaching"] | sponsor["unit_meeting_days"])
     assert sponsor["source_freshness"] == {"meetings:false", "communications:false", "data_quality:false"}
@@ -346,6 +351,7 @@ def test_row_level_security_on_the_unit_aggregates() -> None:
     assert {v.split(":")[0] for v in manager["unit_coaching"] | manager["unit_meeting_days"]} <= {"T1"}
     assert manager["source_freshness"] == set()  # not the whole company: read live
     assert manager["unit_league"] == set()  # the leagues above its team rank teams it may not see
+    assert manager["unit_coaching_lowest"] == set()
     assert _visible(owner, Scope(("D1",), people=False))["unit_league"] == {"D1"}
 
 
@@ -431,15 +437,22 @@ def test_the_refresh_ranks_each_league_as_the_live_scores_rank(monkeypatch: pyte
     assert stored > 0
 
 
-def test_a_league_is_read_from_the_refresh_not_ranked_per_view() -> None:
+def test_the_league_and_coaching_are_read_from_the_refresh_not_ranked_per_view() -> None:
     url = fixture_org_database()
     eng = make_engine(url)
     with eng.begin() as conn:
         # A score no live ranking gives: the page shows what the refresh kept.
         conn.execute(text("UPDATE unit_league SET score = 42.5 WHERE org_unit_id = 'C' AND team_id = 'T1'"
                           " AND grain = 'month' AND period_start = :s AND pillar = 'people'"), {"s": FEB})  # fmt: skip
+        conn.execute(text("UPDATE unit_coaching_lowest SET sessions = 999 WHERE org_unit_id = 'C'"
+                          " AND grain = 'month' AND period_start = :s"), {"s": FEB})  # fmt: skip
     eng.dispose()
     assert _league(url)["T1"] == 42.5
+    app = make_engine(application_url(url))
+    with app.connect() as c:
+        coaching = pillar(c, ADMIN, "process", "C", "month", FEB).views["coaching"]
+    app.dispose()
+    assert not coaching.empty and set(coaching["sessions"]) == {999}
 
 
 def test_a_league_whose_previous_period_was_scored_before_a_target_change_is_ranked_live() -> None:
@@ -469,3 +482,46 @@ def test_a_league_whose_previous_period_was_scored_before_a_target_change_is_ran
     assert grid[-1].start == date(2026, 3, 1)
     previous = dict(zip(view.league["unit_id"], view.league["previous"], strict=True))
     assert previous["T1"] == pytest.approx(live["T1"])  # February scored live against 95
+
+
+def test_the_refresh_keeps_each_units_lowest_coaching_teams_as_the_page_summed_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One team kept per unit: C's and D1's leagues of two teams lose one.
+    monkeypatch.setattr(pillar_module, "COACHING_SHOWN", 1)
+    url = create_database()
+    eng = make_engine(url)
+    with eng.begin() as conn:
+        load(conn)
+        # A session naming the person coached (counted only with person-level rows), in a team of
+        # its own so that with and without it the teams differ.
+        conn.execute(
+            text(
+                "INSERT INTO meetings (id, org_unit_id, kind, scheduled_on, status, crm_report_used, person_id)"
+                " VALUES ('mx', 'T2', 'coaching', '2026-02-12', 'held', false, 'p7'),"
+                " ('my', 'T1', 'coaching', '2026-02-13', 'held', true, NULL)"
+            )
+        )
+        refresh(conn, full=True)
+    eng.dispose()
+    app = make_engine(application_url(url))
+    compared = differ = 0
+    with app.connect() as conn:
+        grid = _periods(conn)
+        for people in (True, False):
+            Scope(("C",), people=people).apply(conn)
+            for p in grid:
+                params = {"unit": None, "grain": p.grain, "start": p.period_start, "end": p.period_end, "shown": 1}
+                for unit in ("C", "D1"):
+                    params["unit"] = unit
+                    kept = [tuple(r) for r in conn.execute(text(pillar_module._sql("coaching_kept")), params)]
+                    live = [tuple(r) for r in conn.execute(text(pillar_module._sql("coaching")), params)]
+                    assert kept == live, (people, unit, p)
+                    compared += bool(live)
+                if p.grain == "month" and p.period_start == FEB:
+                    differ += 1
+                    seen = conn.execute(text(pillar_module._sql("coaching_kept")), {**params, "unit": "D1"}).one()
+                    # T1: 1 of 1 with CRM data; T2 without p7's session: none; with it, 0 of 1.
+                    assert (seen.unit, seen.teams) == (("South", 2) if people else ("North", 1)), people
+    app.dispose()
+    assert compared > 10 and differ == 2

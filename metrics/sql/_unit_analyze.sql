@@ -4,4 +4,5 @@ ANALYZE unit_periods;
 ANALYZE unit_meeting_days;
 ANALYZE unit_coaching;
 ANALYZE source_freshness;
-ANALYZE unit_league
+ANALYZE unit_league;
+ANALYZE unit_coaching_lowest

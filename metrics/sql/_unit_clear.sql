@@ -4,4 +4,5 @@ DELETE FROM unit_periods;
 DELETE FROM unit_meeting_days;
 DELETE FROM unit_coaching;
 DELETE FROM source_freshness;
-DELETE FROM unit_league
+DELETE FROM unit_league;
+DELETE FROM unit_coaching_lowest
