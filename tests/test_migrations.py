@@ -13,7 +13,7 @@ from db.schema import metadata
 def test_migrations_match_the_schema(engine) -> None:
     with engine.begin() as conn:
         command.check(alembic_config(conn))  # raises when a model change lacks its migration
-        assert current(conn) == "0014"
+        assert current(conn) == "0016"
 
 
 def test_downgrade_and_upgrade_again(fresh_database) -> None:
