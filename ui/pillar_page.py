@@ -448,8 +448,12 @@ def _people_views(view: PillarView) -> None:
             st.altair_chart(
                 alt.Chart(funnel)
                 .mark_bar(color="#3949ab")
-                .encode(y=alt.Y("step:N", sort=None, title=None), x=alt.X("people:Q", title="People"))
-                .properties(height=130),
+                .encode(
+                    # Every step named: the theme's overlap rule dropped the middle label.
+                    y=alt.Y("step:N", sort=None, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=200)),
+                    x=alt.X("people:Q", title="People"),
+                )
+                .properties(height=140),
                 width="stretch",
             )
             st.caption(f"{f['new_users']} → {f['trained']} → {f['active']} people")
@@ -466,8 +470,10 @@ def _people_views(view: PillarView) -> None:
                 alt.Chart(prof)
                 .mark_bar()
                 .encode(
-                    y=alt.Y("item:N", sort=None, title=None, axis=alt.Axis(labelLimit=200)),
+                    y=alt.Y("item:N", sort=None, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=200)),
+                    # Bars from 1, the scale's floor: from 0 they ran over the item names.
                     x=alt.X("score:Q", scale=alt.Scale(domain=[1, 5]), title="Mean (1–5)"),
+                    x2=alt.datum(1),
                     color=alt.condition("datum.barrier", alt.value("#c62828"), alt.value("#3949ab")),
                 )
                 .properties(height=170),
