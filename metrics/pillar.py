@@ -55,7 +55,6 @@ def _sql(name: str) -> str:
 
 BASIS_SQL = (SQL_DIR / "_unit_basis.sql").read_text()
 LEAGUE_SQL = _sql("league").replace("__BASIS__", BASIS_SQL)
-LEAGUE_KEPT_SQL = _sql("league_kept").replace("__BASIS__", BASIS_SQL)
 # Pillar scores of every unit in the periods the refresh recomputes (its _periods), as the owner.
 UNIT_SCORES_SQL = (
     "INSERT INTO unit_scores (org_unit_id, grain, period_start, period_end, people, process, technology, basis)\n"
@@ -364,17 +363,11 @@ def _league(
     columns = ["unit_id", "name", "score", "previous", "change", "rank", "ranked"]
     scope.apply(conn)
     start = previous.start if previous is not None else period.start
-    params = {
-        "unit": unit, "grain": grain, "start": period.start, "previous": start, "pillar": pillar_id,
-        "shown": LEAGUE_SHOWN,
-    }  # fmt: skip
-    ranked = conn.execute(text(LEAGUE_KEPT_SQL), params).all()
+    params = {"unit": unit, "grain": grain, "start": period.start, "pillar": pillar_id}
+    ranked = conn.execute(text(LEAGUE_SQL), params).all()
     if ranked:  # ranked by the refresh with the targets and weights in force now
         return pd.DataFrame(dict(zip(columns, list(zip(*ranked, strict=True)), strict=True)))
-    kept = conn.execute(text(LEAGUE_SQL), params).all()
-    if kept and kept[0].teams >= 2 and kept[0].kept == kept[0].teams * len({period.start, start}):
-        return pd.DataFrame(dict(zip(columns, list(zip(*kept, strict=True))[:7], strict=True)))
-    # Targets or weights changed since the refresh scored these periods (or it did not): score live.
+    # Targets or weights changed since the refresh ranked this period (or it did not): score live.
     teams = {r.id: r.name for r in conn.execute(text(_sql("teams")), {"unit": unit})}
     if len(teams) < 2:
         return pd.DataFrame(columns=columns)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import command
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from db.engine import make_engine
 from db.migrate import alembic_config, current, upgrade
@@ -24,4 +24,17 @@ def test_downgrade_and_upgrade_again(fresh_database) -> None:
     with eng.begin() as conn:
         upgrade(conn)
         assert set(metadata.tables) <= set(inspect(conn).get_table_names())
+    eng.dispose()
+
+
+def test_the_pillar_lists_are_filled_by_a_full_refresh_after_the_upgrade(fresh_database) -> None:
+    # 0015 and 0016 add what the refresh keeps per period: an incremental refresh would leave the
+    # periods it does not recompute without them.
+    eng = make_engine(fresh_database())
+    with eng.begin() as conn:
+        command.downgrade(alembic_config(conn), "0014")
+        conn.execute(text("UPDATE refresh_pending SET dirty_all = false"))
+    with eng.begin() as conn:
+        upgrade(conn)
+        assert conn.execute(text("SELECT dirty_all FROM refresh_pending")).scalar_one() is True
     eng.dispose()

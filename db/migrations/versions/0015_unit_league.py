@@ -9,7 +9,8 @@ company level (3.9 ms against 0.9 on `small`), so its cost grew with the organis
 now ranks them once per unit with two teams or more, grain, period and pillar, and keeps the top
 and bottom five with their rank, how many were ranked, the previous period's score and the basis
 they were scored with (a page whose basis differs ranks live, as before). Visible to viewers who
-see the unit: its teams are theirs too.
+see the unit: its teams are theirs too. The next refresh is a full one, so that every period has
+its leagues (until then pages rank live).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def upgrade() -> None:
             (SELECT viewer_sees_company()) OR org_unit_id IN (SELECT viewer_units())
         )
     """)
+    op.execute("UPDATE refresh_pending SET dirty_all = true, changed_at = now() WHERE id = 1")
 
 
 def downgrade() -> None:

@@ -71,6 +71,8 @@ def upgrade() -> None:
     """)
     _policies(MEETINGS_NEW, PEOPLE_NEW)
     op.create_index("ix_org_units_parent_id", "org_units", ["parent_id"])
+    # The next refresh is a full one, so that every period has its lists (until then pages sum live).
+    op.execute("UPDATE refresh_pending SET dirty_all = true, changed_at = now() WHERE id = 1")
 
 
 def downgrade() -> None:
