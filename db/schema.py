@@ -359,7 +359,8 @@ _UNIT_PERIOD_COUNTS = (
 )  # fmt: skip
 
 
-def _unit_period(name: str, *columns: Column, key: bool = True) -> Table:
+def _unit_period(name: str, *columns: Column, key: tuple[str, ...] | None = ()) -> Table:
+    """A per unit, grain and period table; its key is those three and `key`'s columns (None: no key)."""
     return Table(
         name,
         metadata,
@@ -368,7 +369,7 @@ def _unit_period(name: str, *columns: Column, key: bool = True) -> Table:
         Column("period_start", Date, nullable=False),
         Column("period_end", Date, nullable=False),
         *columns,
-        *((PrimaryKeyConstraint("org_unit_id", "grain", "period_start"),) if key else ()),
+        *((PrimaryKeyConstraint("org_unit_id", "grain", "period_start", *key),) if key is not None else ()),
     )
 
 
@@ -378,46 +379,27 @@ unit_scores = _unit_period(
 )  # fmt: skip
 Index("ix_unit_scores_period", unit_scores.c.grain, unit_scores.c.period_start)  # the league (0013)
 # Each unit's league per grain, period and pillar: its top and bottom teams, ranked by the refresh (0015).
-unit_league = Table(
-    "unit_league",
-    metadata,
-    Column("org_unit_id", String, nullable=False),
-    Column("grain", String, nullable=False),
-    Column("period_start", Date, nullable=False),
-    Column("period_end", Date, nullable=False),
-    Column("pillar", String, nullable=False),
-    Column("pos", Integer, nullable=False),
-    Column("team_id", String, nullable=False),
-    Column("score", Float, nullable=False),
-    Column("previous", Float),
-    Column("rank", Integer, nullable=False),
-    Column("ranked", Integer, nullable=False),
+unit_league = _unit_period(
+    "unit_league", Column("pillar", String, nullable=False), Column("pos", Integer, nullable=False),
+    Column("team_id", String, nullable=False), Column("score", Float, nullable=False), Column("previous", Float),
+    Column("rank", Integer, nullable=False), Column("ranked", Integer, nullable=False),
     Column("basis", String, nullable=False),
-    PrimaryKeyConstraint("org_unit_id", "grain", "period_start", "pillar", "pos"),
-)
+    key=("pillar", "pos"),
+)  # fmt: skip
 unit_periods = _unit_period("unit_periods", *(Column(c, BigInteger, nullable=False) for c in _UNIT_PERIOD_COUNTS))
 unit_coaching = _unit_period(
     "unit_coaching", Column("personal", Boolean, nullable=False), Column("sessions", BigInteger, nullable=False),
-    Column("with_crm", BigInteger, nullable=False), key=False,
+    Column("with_crm", BigInteger, nullable=False), key=None,
 )  # fmt: skip
 Index("ix_unit_coaching_period", unit_coaching.c.grain, unit_coaching.c.period_start)
 # Each unit's teams with the lowest share of coaching on CRM data, with and without the sessions
 # that name a person (0016).
-unit_coaching_lowest = Table(
-    "unit_coaching_lowest",
-    metadata,
-    Column("org_unit_id", String, nullable=False),
-    Column("grain", String, nullable=False),
-    Column("period_start", Date, nullable=False),
-    Column("period_end", Date, nullable=False),
-    Column("people", Boolean, nullable=False),
-    Column("pos", Integer, nullable=False),
-    Column("team_id", String, nullable=False),
-    Column("sessions", BigInteger, nullable=False),
-    Column("with_crm", BigInteger, nullable=False),
-    Column("teams", BigInteger, nullable=False),
-    PrimaryKeyConstraint("org_unit_id", "grain", "period_start", "people", "pos"),
-)
+unit_coaching_lowest = _unit_period(
+    "unit_coaching_lowest", Column("people", Boolean, nullable=False), Column("pos", Integer, nullable=False),
+    Column("team_id", String, nullable=False), Column("sessions", BigInteger, nullable=False),
+    Column("with_crm", BigInteger, nullable=False), Column("teams", BigInteger, nullable=False),
+    key=("people", "pos"),
+)  # fmt: skip
 unit_meeting_days = Table(
     "unit_meeting_days",
     metadata,
