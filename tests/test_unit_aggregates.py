@@ -217,18 +217,22 @@ def _kept_people(conn: Connection) -> dict[str, float | None]:
     return dict(rows.all())
 
 
+def _raise_t1_target(conn: Connection) -> None:
+    """T1's adoption rate 3/4 = 75 % meets the inherited 60; against 95, from January, it scores lower."""
+    conn.execute(
+        text(
+            "INSERT INTO targets (kpi_id, org_unit_id, value, effective_from, reason, recorded_by)"
+            " VALUES ('adoption_rate', 'T1', 95, '2026-01-01', 'test', 'test')"
+        )
+    )
+
+
 def test_a_target_change_scores_the_league_live_until_the_next_refresh() -> None:
     url = fixture_org_database()
     eng = make_engine(url)
     assert _league(url) == pytest.approx({u: _kept_people(eng.connect())[u] for u in ("T1", "T2")})
     with eng.begin() as conn:
-        # T1's adoption rate 3/4 = 75 % meets the inherited 60; against 95 it scores lower.
-        conn.execute(
-            text(
-                "INSERT INTO targets (kpi_id, org_unit_id, value, effective_from, reason, recorded_by)"
-                " VALUES ('adoption_rate', 'T1', 95, '2026-01-01', 'test', 'test')"
-            )
-        )
+        _raise_t1_target(conn)
     with eng.connect() as conn:
         live, kept = _live_people(conn), _kept_people(conn)
     assert live["T1"] < kept["T1"]  # the kept score is stale now
@@ -459,12 +463,7 @@ def test_a_league_whose_previous_period_was_scored_before_a_target_change_is_ran
     url = fixture_org_database()
     eng = make_engine(url)
     with eng.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO targets (kpi_id, org_unit_id, value, effective_from, reason, recorded_by)"
-                " VALUES ('adoption_rate', 'T1', 95, '2026-01-01', 'test', 'test')"
-            )
-        )
+        _raise_t1_target(conn)
         # Only March is rescored with the new target: February's kept scores are the old ones.
         refresh(conn, since=date(2026, 3, 1))
     with eng.connect() as conn:
